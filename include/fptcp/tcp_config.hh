@@ -1,0 +1,62 @@
+#pragma once
+// Per-listener (or per active open) TCP settings. Defaults follow the RFCs
+// and Linux where the RFCs leave a choice; docs/architecture.md says why.
+
+#include <chrono>
+#include <cstdint>
+
+namespace fptcp {
+
+struct tcp_config {
+    using ms = std::chrono::milliseconds;
+    using s = std::chrono::seconds;
+
+    // Our MSS, advertised on SYN/SYN-ACK: 1500-byte MTU minus IPv4 and TCP headers.
+    uint16_t mss = 1460;
+    // Floor for the peer's advertised MSS, so MSS 0/1/48 cannot make us emit
+    // a flood of tiny segments.
+    uint16_t min_peer_mss = 64;
+
+    // Buffer sizes the owner provides storage for (bytes).
+    uint32_t send_buffer = 64 * 1024;
+    uint32_t receive_buffer = 64 * 1024;
+    // Out-of-order ranges held for reassembly (the byte bound is the receive buffer).
+    uint8_t max_ooo_ranges = 8;
+
+    bool window_scaling = true;   // RFC 7323 section 2
+    bool timestamps = true;       // RFC 7323 section 3
+    bool sack_permitted = true;   // RFC 2018 (SACK-permitted on SYN)
+
+    // TIME_WAIT lasts 2 * msl (RFC 9293 section 3.4.2).
+    s msl{30};
+
+    // RFC 6298: initial RTO 1 s; minimum 200 ms (as Linux; RFC 6298 2.4 says
+    // 1 s, which wastes most of a short-RTT path); maximum 60 s.
+    ms rto_initial{1000};
+    ms rto_min{200};
+    ms rto_max{60000};
+    // Give-up counts (RFC 9293 3.8.3, R2): retransmissions of a SYN, a SYN-ACK,
+    // and of data/FIN before the connection is aborted.
+    uint8_t syn_retries = 6;
+    uint8_t synack_retries = 5;
+    uint8_t max_retransmits = 15;
+
+    // Delayed ACK (RFC 9293 3.8.6.3): an ACK at least every second full-size
+    // segment, otherwise after this delay (must stay below 500 ms).
+    ms delayed_ack{40};
+
+    // Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off unless asked for.
+    bool keepalive = false;
+    s keepalive_idle{7200};
+    s keepalive_interval{75};
+    uint8_t keepalive_probes = 9;
+
+    // An orphaned connection (closed by the application) in FIN_WAIT_2 is
+    // dropped after this long if the peer never sends its FIN (as Linux).
+    s fin_wait_2_timeout{60};
+
+    // RFC 5961 section 7: challenge ACKs sent per connection per second.
+    uint16_t challenge_ack_limit = 10;
+};
+
+}  // namespace fptcp

@@ -1,0 +1,34 @@
+#pragma once
+// Time as the TCP core sees it. The core never reads a clock: every entry
+// point takes `now`, given by the engine (TSC) or by a test (a manual clock),
+// so a 2*MSL TIME_WAIT or a 2-hour keepalive takes no wall time in tests.
+
+#include <chrono>
+#include <cstdint>
+
+namespace fptcp::tcp {
+
+// A tag clock: it only fixes the unit (microseconds) and the epoch (the
+// engine's start); it has no now().
+struct tcp_clock {
+    using rep = int64_t;
+    using period = std::micro;
+    using duration = std::chrono::duration<rep, period>;
+    using time_point = std::chrono::time_point<tcp_clock>;
+    static constexpr bool is_steady = true;
+};
+
+using duration = tcp_clock::duration;
+using time_point = tcp_clock::time_point;
+
+// "No deadline": later than any time the engine will reach.
+inline constexpr time_point no_deadline = time_point::max();
+
+inline constexpr time_point earliest(time_point a, time_point b) { return a < b ? a : b; }
+
+// Milliseconds since the epoch, the RFC 7323 timestamp clock (1 ms per tick).
+inline constexpr uint32_t to_ms32(time_point t) {
+    return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+}  // namespace fptcp::tcp

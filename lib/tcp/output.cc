@@ -1,0 +1,208 @@
+// Building the segments a connection sends: SYN, ACK, data, FIN, RST,
+// probes; and the send policy (RFC 9293 3.8.6.2.1, RFC 5681, RFC 6298).
+
+#include <algorithm>
+
+#include "tcp/tcb.hh"
+
+namespace fptcp::tcp {
+
+outgoing_segment& emit(tcp_output& out, const four_tuple& tuple, seq_num seq, seq_num ack, uint8_t flags,
+                       uint16_t window) {
+    outgoing_segment& s = out.push();
+    s.tuple = tuple;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = tcp_flags{flags};
+    s.window = window;
+    s.options = tcp_options{};
+    s.payload = {};
+    return s;
+}
+
+void emit_reset(tcp_output& out, const four_tuple& tuple, seq_num seq, const seq_num* ack) {
+    ++out.counters.resets_out;
+    uint8_t flags = tcp_flags::rst | (ack ? tcp_flags::ack : 0);
+    emit(out, tuple, seq, ack ? *ack : seq_num(0), flags, 0);
+}
+
+// Every segment of an open connection carries ACK and, once negotiated,
+// timestamps (RFC 7323 3.2); sending one pays off any owed ACK.
+outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out) {
+    bool syn = (flags & tcp_flags::syn) != 0;
+    outgoing_segment& s = emit(out, _tuple, seq, _rcv.nxt, flags, advertise_window(syn));
+    if (_ts_ok || (syn && _state == tcp_state::syn_sent && _cfg->timestamps)) {
+        s.options.has_timestamps = true;
+        s.options.ts_val = ts_now(now);
+        s.options.ts_ecr = _rcv.ts_recent;
+    }
+    if ((flags & tcp_flags::ack) != 0) {
+        _rcv.last_ack_sent = _rcv.nxt;
+        _ack_now = false;
+        _unacked_bytes = 0;
+        _delack_deadline = no_deadline;
+    }
+    return s;
+}
+
+// The window to announce: free receive space, moved right only in steps of
+// min(buffer / 2, MSS) (receiver SWS avoidance, RFC 9293 3.8.6.2.2), never
+// shrunk (3.8.6.2.2), scaled (RFC 7323 2.3; the SYN's own window never is).
+uint16_t tcb::advertise_window(bool syn) {
+    uint32_t avail = _rcvbuf.free_space();
+    if (syn) {
+        uint32_t wnd = std::min<uint32_t>(avail, 0xffff);
+        _rcv.adv = _rcv.nxt + seq_len(wnd);
+        return static_cast<uint16_t>(wnd);
+    }
+    uint32_t current = receive_window();
+    uint32_t step = std::min<uint32_t>(_rcvbuf.capacity() / 2, _cfg->mss);
+    uint32_t wnd = avail >= current + step ? avail : current;
+    uint32_t raw = std::min<uint32_t>(wnd >> _rcv.shift, 0xffff);
+    _rcv.adv = seq_max(_rcv.adv, _rcv.nxt + seq_len(raw << _rcv.shift));
+    return static_cast<uint16_t>(raw);
+}
+
+uint32_t tcb::receive_window() const {
+    return after(_rcv.adv, _rcv.nxt) ? distance(_rcv.nxt, _rcv.adv).value : 0;
+}
+
+// SYN (active open) or SYN-ACK (passive open, simultaneous open), with the
+// options of RFC 9293 3.7.1 (MSS), RFC 7323 (window scale, timestamps) and
+// RFC 2018 (SACK-permitted). A SYN offers what the config allows; a SYN-ACK
+// only what the peer's SYN offered.
+void tcb::send_syn(time_point now, bool with_ack, tcp_output& out) {
+    uint8_t flags = tcp_flags::syn | (with_ack ? tcp_flags::ack : 0);
+    outgoing_segment& s = begin_segment(now, _snd.iss, flags, out);
+    bool offering = _state == tcp_state::syn_sent;
+    s.options.mss = _cfg->mss;
+    if (offering ? _cfg->window_scaling : _ws_ok) s.options.window_shift = _rcv.shift;
+    s.options.sack_permitted = offering ? _cfg->sack_permitted : _sack_ok;
+    if (!with_ack) s.options.ts_ecr = 0;
+    _snd.nxt = _snd.iss + seq_len(1);
+    _snd.max = seq_max(_snd.max, _snd.nxt);
+    if (_retries == 0) {
+        _rtt_timing = true;
+        _rtt_seq = _snd.iss;
+        _rtt_start = now;
+    }
+}
+
+void tcb::send_ack(time_point now, tcp_output& out) {
+    begin_segment(now, _snd.nxt, tcp_flags::ack, out);
+}
+
+// RFC 5961 section 7: at most challenge_ack_limit challenge ACKs per second,
+// counted per connection (a global count leaks state, CVE-2016-5696).
+void tcb::send_challenge_ack(time_point now, tcp_output& out) {
+    if (now - _challenge_window >= std::chrono::seconds(1)) {
+        _challenge_window = now;
+        _challenge_acks = 0;
+    }
+    if (_challenge_acks >= _cfg->challenge_ack_limit) {
+        out.counters.drop(tcp_drop::challenge_ack_limited);
+        return;
+    }
+    ++_challenge_acks;
+    ++out.counters.challenge_acks;
+    send_ack(now, out);
+}
+
+void tcb::send_reset(seq_num seq, tcp_output& out) {
+    emit_reset(out, _tuple, seq);
+}
+
+// Sends one segment of new (or, after a timeout, old) data, or the FIN.
+// Returns false when nothing may be sent now.
+bool tcb::send_data_segment(time_point now, tcp_output& out) {
+    seq_num end = data_end();
+    uint32_t unsent = before(_snd.nxt, end) ? distance(_snd.nxt, end).value : 0;
+    uint32_t flight = distance(_snd.una, _snd.nxt).value;
+    uint32_t limit = std::min(_snd.wnd, _cc.cwnd());  // RFC 9293 3.8.6.2.1, RFC 5681 2
+    uint32_t usable = limit > flight ? limit - flight : 0;
+    uint32_t len = std::min({unsent, usable, uint32_t{_snd.mss}});
+    bool fin = _fin_queued && len == unsent && (!_fin_sent || !after(_snd.nxt, _snd.fin));
+    if (len == 0 && !fin) return false;
+    // Sender SWS avoidance (RFC 9293 3.8.6.2.1): a short segment only when it
+    // empties the buffer, fills half the largest window, or nothing is in
+    // flight (no ACK would come to trigger a later send).
+    if (len > 0 && len < _snd.mss && len < unsent && len < _snd.max_wnd / 2 && flight > 0) return false;
+
+    uint8_t flags = tcp_flags::ack | (len > 0 && len == unsent ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
+    outgoing_segment& s = begin_segment(now, _snd.nxt, flags, out);
+    s.payload = _sndbuf.view(distance(_snd.una, _snd.nxt).value, len);
+    if (before(_snd.nxt, _snd.max)) {
+        ++out.counters.retransmits;
+    } else if (!_rtt_timing && len > 0) {
+        _rtt_timing = true;
+        _rtt_seq = _snd.nxt;
+        _rtt_start = now;
+    }
+    _snd.nxt += seq_len(len);
+    if (fin) {
+        _snd.fin = _snd.nxt;
+        _fin_sent = true;
+        _snd.nxt += seq_len(1);
+    }
+    _snd.max = seq_max(_snd.max, _snd.nxt);
+    if (_rtx_deadline == no_deadline || _rtx_mode == rtx_mode::persist) arm_retransmit(now);
+    return true;
+}
+
+// Zero-window probe (RFC 9293 3.8.6.1): one byte past SND.UNA, sent whatever
+// the window says; the peer's ACK tells whether the window opened.
+void tcb::send_window_probe(time_point now, tcp_output& out) {
+    if (_sndbuf.size() == 0) return;
+    outgoing_segment& s = begin_segment(now, _snd.una, tcp_flags::ack, out);
+    s.payload = _sndbuf.view(0, 1);
+    _snd.nxt = seq_max(_snd.nxt, _snd.una + seq_len(1));
+    _snd.max = seq_max(_snd.max, _snd.nxt);
+}
+
+duration tcb::backed_off_rto() const {
+    duration rto = _rtt.rto();
+    duration max = _cfg->rto_max;
+    for (uint8_t i = 0; i < _backoff && rto < max; ++i) rto *= 2;  // RFC 6298 5.5
+    return std::min(rto, max);
+}
+
+void tcb::arm_retransmit(time_point now) {
+    _rtx_mode = rtx_mode::retransmit;
+    _rtx_deadline = now + backed_off_rto();
+}
+
+void tcb::transmit(time_point now, tcp_output& out) {
+    switch (_state) {
+    case tcp_state::established:
+    case tcp_state::close_wait:
+    case tcp_state::fin_wait_1:
+    case tcp_state::closing:
+    case tcp_state::last_ack:
+        break;
+    case tcp_state::closed:
+    case tcp_state::listen:
+    case tcp_state::syn_sent:
+    case tcp_state::syn_received:
+    case tcp_state::fin_wait_2:
+    case tcp_state::time_wait:
+        return;
+    }
+    while (out.has_room_for_data()) {
+        if (!send_data_segment(now, out)) break;
+    }
+    if (!out.has_room_for_data()) out.data_pending = true;
+    // Zero window with data waiting and nothing in flight: persist (RFC 9293 3.8.6.1).
+    bool waiting = before(_snd.nxt, data_end()) && _snd.wnd == 0 && _snd.nxt == _snd.una;
+    if (waiting && _rtx_deadline == no_deadline) {
+        _rtx_mode = rtx_mode::persist;
+        _rtx_deadline = now + backed_off_rto();
+    }
+}
+
+// After an arrival: send what the windows allow, then the ACK still owed.
+void tcb::finish_input(time_point now, tcp_output& out) {
+    transmit(now, out);
+    if (_ack_now && _state != tcp_state::closed) send_ack(now, out);
+}
+
+}  // namespace fptcp::tcp

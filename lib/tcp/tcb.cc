@@ -1,0 +1,142 @@
+// Opening a TCB and the application's calls (RFC 9293 3.10.1 to 3.10.6).
+
+#include "tcp/tcb.hh"
+
+namespace fptcp::tcp {
+
+namespace {
+
+// Our window scale (RFC 7323 2.2): the smallest shift that lets the receive
+// buffer be announced in 16 bits.
+uint8_t window_shift_for(uint32_t buffer) {
+    uint8_t shift = 0;
+    while ((buffer >> shift) > 0xffff && shift < wire::tcp_options::max_window_shift) ++shift;
+    return shift;
+}
+
+}  // namespace
+
+tcb::tcb(const tcp_config& cfg, four_tuple tuple, connection_storage storage)
+    : _cfg(&cfg), _tuple(tuple), _rtt(cfg.rto_initial), _sndbuf(storage.send), _rcvbuf(storage.receive) {
+    _rcv.shift = cfg.window_scaling ? window_shift_for(_rcvbuf.capacity()) : 0;
+    _keepalive = cfg.keepalive;
+}
+
+void tcb::open_active(time_point now, seq_num iss, tcp_output& out) {
+    _snd.iss = _snd.una = _snd.nxt = _snd.max = iss;
+    _ts_offset = iss.raw();  // RFC 7323 7.1: a per-connection offset, as unpredictable as the ISN
+    _state = tcp_state::syn_sent;
+    send_syn(now, false, out);
+    arm_retransmit(now);
+}
+
+void tcb::open_passive(time_point now, seq_num iss, const segment& syn, tcp_output& out) {
+    _passive = true;
+    _snd.iss = _snd.una = _snd.nxt = _snd.max = iss;
+    _ts_offset = iss.raw();
+    _rcv.irs = syn.seq;
+    _rcv.nxt = syn.seq + seq_len(1);
+    _rcv.up = _rcv.nxt;
+    negotiate_options(syn.options);
+    _state = tcp_state::syn_received;
+    send_syn(now, true, out);
+    arm_retransmit(now);
+}
+
+uint32_t tcb::send(time_point now, std::span<const uint8_t> data, tcp_output& out) {
+    switch (_state) {
+    case tcp_state::syn_sent:
+    case tcp_state::syn_received:
+    case tcp_state::established:
+    case tcp_state::close_wait:
+        break;
+    case tcp_state::closed:
+    case tcp_state::listen:
+    case tcp_state::fin_wait_1:
+    case tcp_state::fin_wait_2:
+    case tcp_state::closing:
+    case tcp_state::last_ack:
+    case tcp_state::time_wait:
+        return 0;
+    }
+    if (_fin_queued) return 0;
+    uint32_t taken = _sndbuf.append(data);
+    transmit(now, out);
+    return taken;
+}
+
+std::array<std::span<const uint8_t>, 2> tcb::readable() const {
+    return _rcvbuf.view(0, _rcvbuf.size());
+}
+
+// Reading frees receive space; tell the peer when the window grows by a
+// useful amount (RFC 9293 3.8.6.2.2: at least min(buffer / 2, MSS)).
+void tcb::consume(time_point now, uint32_t n, tcp_output& out) {
+    _rcvbuf.consume(std::min(n, _rcvbuf.size()));
+    if (has_received_fin(_state) || !is_synchronized(_state)) return;
+    uint32_t step = std::min<uint32_t>(_rcvbuf.capacity() / 2, _cfg->mss);
+    if (_rcvbuf.free_space() >= receive_window() + step) send_ack(now, out);
+}
+
+void tcb::shutdown(time_point now, tcp_output& out) {
+    switch (_state) {
+    case tcp_state::syn_sent:
+        close_with(close_reason::normal);  // nothing was synchronized: just delete
+        return;
+    case tcp_state::syn_received:
+        _fin_queued = true;  // sent once the handshake completes
+        return;
+    case tcp_state::established:
+        _fin_queued = true;
+        _state = tcp_state::fin_wait_1;
+        transmit(now, out);
+        return;
+    case tcp_state::close_wait:
+        _fin_queued = true;
+        _state = tcp_state::last_ack;
+        transmit(now, out);
+        return;
+    case tcp_state::closed:
+    case tcp_state::listen:
+    case tcp_state::fin_wait_1:
+    case tcp_state::fin_wait_2:
+    case tcp_state::closing:
+    case tcp_state::last_ack:
+    case tcp_state::time_wait:
+        return;
+    }
+}
+
+void tcb::close(time_point now, tcp_output& out) {
+    if (_rcvbuf.size() > 0 && is_synchronized(_state)) {
+        abort(now, out);
+        return;
+    }
+    _app_closed = true;
+    if (_state == tcp_state::fin_wait_2) _idle_deadline = now + _cfg->fin_wait_2_timeout;
+    shutdown(now, out);
+}
+
+void tcb::abort(time_point, tcp_output& out) {
+    if (is_synchronized(_state) && _state != tcp_state::time_wait) send_reset(_snd.nxt, out);
+    close_with(close_reason::aborted);
+}
+
+void tcb::set_keepalive(time_point now, bool on) {
+    _keepalive = on;
+    _idle_deadline = no_deadline;
+    refresh_idle_deadline(now);
+}
+
+time_point tcb::next_deadline() const {
+    return earliest(_rtx_deadline, earliest(_delack_deadline, _idle_deadline));
+}
+
+void tcb::close_with(close_reason r) {
+    _state = tcp_state::closed;
+    _reason = r;
+    _events |= tcp_events::closed;
+    _rtx_deadline = _delack_deadline = _idle_deadline = no_deadline;
+}
+
+}  // namespace fptcp::tcp

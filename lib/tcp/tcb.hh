@@ -1,0 +1,211 @@
+#pragma once
+// The transmission control block: one TCP connection, RFC 9293 section 3.3.1.
+//
+// Pure: no I/O, no clock reads, no allocation. Every entry point takes `now`
+// and a tcp_output to append segments to; events for the application collect
+// in the TCB until take_events(); timers are deadlines the owner reads with
+// next_deadline() and answers with on_timer(). LISTEN and CLOSED have no TCB
+// (listen.hh); TIME_WAIT is handed over to a compact entry (time_wait.hh).
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "fptcp/close_reason.hh"
+#include "fptcp/tcp_config.hh"
+#include "tcp/byte_ring.hh"
+#include "tcp/clock.hh"
+#include "tcp/congestion.hh"
+#include "tcp/output.hh"
+#include "tcp/reassembly.hh"
+#include "tcp/rtt.hh"
+#include "tcp/segment.hh"
+#include "tcp/seq.hh"
+#include "tcp/state.hh"
+
+namespace fptcp::tcp {
+
+// Buffer memory for one connection, owned by the caller for the TCB's life.
+struct connection_storage {
+    std::span<uint8_t> send;
+    std::span<uint8_t> receive;
+};
+
+// What happened since the last take_events(), as bits.
+struct tcp_events {
+    static constexpr uint8_t connected = 0x01;    // handshake complete (either role)
+    static constexpr uint8_t readable = 0x02;     // new in-order data in readable()
+    static constexpr uint8_t peer_closed = 0x04;  // the peer's FIN: no more data will come
+    static constexpr uint8_t writable = 0x08;     // send buffer space was freed
+    static constexpr uint8_t closed = 0x10;       // the connection is over; see reason()
+    static constexpr uint8_t time_wait = 0x20;    // entered TIME_WAIT: hand over to a time_wait_entry
+};
+
+class tcb {
+public:
+    // RFC 9293 3.3.1, send sequence variables.
+    struct send_sequence {
+        seq_num una;       // oldest unacknowledged
+        seq_num nxt;       // next to send
+        seq_num max;       // highest sent + 1 (nxt goes back on a timeout)
+        seq_num wl1;       // segment seq of the last window update
+        seq_num wl2;       // segment ack of the last window update
+        seq_num iss;
+        seq_num fin;       // our FIN's sequence number, once sent
+        uint32_t wnd = 0;      // peer's window, scaled
+        uint32_t max_wnd = 0;  // largest window the peer offered (RFC 5961 5.2 MAX.SND.WND)
+        uint16_t mss = 536;    // effective send MSS (RFC 9293 3.7.1), options excluded
+        uint8_t shift = 0;     // peer's window scale
+    };
+    // RFC 9293 3.3.1, receive sequence variables.
+    struct receive_sequence {
+        seq_num nxt;
+        seq_num irs;
+        seq_num adv;         // right edge we announced: never moves left (RFC 9293 3.8.6.2.2)
+        seq_num up;          // urgent pointer (RFC 9293 3.8.5)
+        seq_num fin;         // where the peer's FIN sits when it arrived out of order
+        seq_num last_ack_sent;   // RFC 7323 4.3 Last.ACK.sent
+        uint32_t ts_recent = 0;  // RFC 7323 TS.Recent
+        uint8_t shift = 0;       // our window scale
+    };
+
+    tcb(const tcp_config& cfg, four_tuple tuple, connection_storage storage);
+
+    // RFC 9293 3.10.1: OPEN. Active sends a SYN (-> SYN_SENT); passive answers
+    // the listener's SYN with a SYN-ACK (-> SYN_RECEIVED).
+    void open_active(time_point now, seq_num iss, tcp_output& out);
+    void open_passive(time_point now, seq_num iss, const segment& syn, tcp_output& out);
+
+    // RFC 9293 3.10.7: SEGMENT ARRIVES.
+    void input(time_point now, const segment& seg, tcp_output& out);
+    // Handles every deadline that is due at `now`.
+    void on_timer(time_point now, tcp_output& out);
+    // Sends what the windows allow (the owner calls it again after flushing
+    // when tcp_output::data_pending was set).
+    void transmit(time_point now, tcp_output& out);
+
+    // RFC 9293 3.10.2: SEND. Copies what fits in the send buffer, returns it.
+    uint32_t send(time_point now, std::span<const uint8_t> data, tcp_output& out);
+    // RFC 9293 3.10.3: RECEIVE, zero-copy: view the data, then consume it.
+    std::array<std::span<const uint8_t>, 2> readable() const;
+    void consume(time_point now, uint32_t n, tcp_output& out);
+    // Half-close: our FIN follows the queued data; receiving goes on.
+    void shutdown(time_point now, tcp_output& out);
+    // RFC 9293 3.10.4: CLOSE. As shutdown, and the application reads no more:
+    // unread or later data resets the connection (RFC 9293 3.6, as Linux).
+    void close(time_point now, tcp_output& out);
+    // RFC 9293 3.10.5: ABORT. RST when synchronized; CLOSED at once.
+    void abort(time_point now, tcp_output& out);
+    void set_keepalive(time_point now, bool on);
+
+    tcp_state state() const { return _state; }
+    close_reason reason() const { return _reason; }
+    const four_tuple& tuple() const { return _tuple; }
+    const tcp_config& config() const { return *_cfg; }
+    const send_sequence& snd() const { return _snd; }
+    const receive_sequence& rcv() const { return _rcv; }
+    bool timestamps_enabled() const { return _ts_ok; }
+    bool sack_enabled() const { return _sack_ok; }
+    uint32_t cwnd() const { return _cc.cwnd(); }
+    const rtt_estimator& rtt() const { return _rtt; }
+    uint32_t send_buffered() const { return _sndbuf.size(); }
+    uint32_t send_space() const { return _sndbuf.free_space(); }
+    uint32_t receive_window() const;
+    // Whether the peer's FIN was received and every byte before it read.
+    bool read_finished() const { return has_received_fin(_state) && _rcvbuf.size() == 0; }
+    // The TSval we put in segments now (RFC 7323 3), for TIME_WAIT entries.
+    uint32_t ts_now(time_point now) const { return to_ms32(now) + _ts_offset; }
+    uint32_t ts_offset() const { return _ts_offset; }
+
+    time_point next_deadline() const;
+    uint8_t take_events() {
+        uint8_t e = _events;
+        _events = 0;
+        return e;
+    }
+
+private:
+    enum class rtx_mode : uint8_t { retransmit, persist };
+
+    const tcp_config* _cfg;
+    four_tuple _tuple;
+    tcp_state _state = tcp_state::closed;
+    close_reason _reason = close_reason::none;
+    uint8_t _events = 0;
+    rtx_mode _rtx_mode = rtx_mode::retransmit;
+    bool _passive = false;       // opened from a listener
+    bool _fin_queued = false;    // shutdown/close called: FIN after the data
+    bool _fin_sent = false;      // _snd.fin is valid
+    bool _ack_now = false;       // an ACK is owed before this call returns
+    bool _app_closed = false;    // close called: no more reading
+    bool _ts_ok = false;         // RFC 7323 timestamps negotiated
+    bool _ws_ok = false;         // RFC 7323 window scaling negotiated
+    bool _sack_ok = false;       // RFC 2018 SACK-permitted on both SYNs
+    bool _ooo_fin = false;       // _rcv.fin holds an out-of-order FIN
+    bool _keepalive = false;
+    bool _rtt_timing = false;    // _rtt_seq/_rtt_start time a segment (Karn)
+    uint8_t _backoff = 0;        // RTO doublings since the last new ACK
+    uint8_t _retries = 0;        // consecutive timeouts (SYN, data, FIN or probes)
+    uint8_t _keepalive_probes = 0;   // unanswered keepalive probes
+    uint32_t _unacked_bytes = 0;     // in-order bytes received since our last ACK
+    uint16_t _challenge_acks = 0;    // sent in the current one-second window
+    uint32_t _ts_offset = 0;         // RFC 7323 7.1: random TSval offset per connection
+
+    send_sequence _snd;
+    receive_sequence _rcv;
+    rtt_estimator _rtt;
+    congestion_window _cc;
+    seq_num _rtt_seq;
+    time_point _rtt_start;
+    time_point _rtx_deadline = no_deadline;      // retransmission or persist
+    time_point _delack_deadline = no_deadline;
+    time_point _idle_deadline = no_deadline;     // keepalive or FIN_WAIT_2 timeout
+    time_point _challenge_window;
+    byte_ring _sndbuf;  // from SND.UNA on
+    byte_ring _rcvbuf;  // unread in-order data; out-of-order data past it
+    reassembly _ooo;
+
+    // input.cc: one small function per step of RFC 9293 3.10.7.
+    void input_syn_sent(time_point now, const segment& seg, tcp_output& out);
+    void input_synchronized(time_point now, const segment& seg, tcp_output& out);
+    bool check_timestamps(time_point now, const segment& seg, tcp_output& out);
+    bool check_sequence(time_point now, const segment& seg, tcp_output& out);
+    bool check_rst(time_point now, const segment& seg, tcp_output& out);
+    bool check_syn(time_point now, const segment& seg, tcp_output& out);
+    bool process_ack(time_point now, const segment& seg, tcp_output& out);
+    bool ack_syn_received(time_point now, const segment& seg, tcp_output& out);
+    bool fin_acked() const { return _fin_sent && after(_snd.una, _snd.fin); }
+    seq_num data_end() const { return _snd.una + seq_len(_sndbuf.size()); }
+    void acknowledge(time_point now, const segment& seg);
+    void update_send_window(const segment& seg);
+    void process_urgent(const segment& seg);
+    void process_text(time_point now, const segment& seg, tcp_output& out);
+    void process_fin(time_point now, seq_num fin_seq, tcp_output& out);
+    void take_rtt_sample(time_point now, const segment& seg);
+    void negotiate_options(const tcp_options& peer);
+    void enter_established(time_point now, const segment& seg);
+    void enter_time_wait();
+
+    // output.cc
+    void send_syn(time_point now, bool with_ack, tcp_output& out);
+    void send_ack(time_point now, tcp_output& out);
+    void send_challenge_ack(time_point now, tcp_output& out);
+    void send_reset(seq_num seq, tcp_output& out);
+    bool send_data_segment(time_point now, tcp_output& out);
+    void send_window_probe(time_point now, tcp_output& out);
+    outgoing_segment& begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out);
+    uint16_t advertise_window(bool syn);
+    void arm_retransmit(time_point now);
+    duration backed_off_rto() const;
+    void finish_input(time_point now, tcp_output& out);
+
+    // timers.cc
+    void on_retransmit_timeout(time_point now, tcp_output& out);
+    void on_persist_timeout(time_point now, tcp_output& out);
+    void on_idle_timeout(time_point now, tcp_output& out);
+    void refresh_idle_deadline(time_point now);
+
+    void close_with(close_reason r);
+};
+
+}  // namespace fptcp::tcp
