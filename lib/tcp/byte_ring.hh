@@ -35,6 +35,7 @@ public:
     // Copies `data` to `offset` bytes past the head, without changing size();
     // offset + data.size() must not exceed the capacity.
     void write_at(uint32_t offset, std::span<const uint8_t> data) {
+        if (data.empty()) return;  // an empty span may hold a null pointer: memcpy must not see it
         uint32_t start = index(offset);
         uint32_t first = std::min<uint32_t>(static_cast<uint32_t>(data.size()), _capacity - start);
         std::memcpy(_base + start, data.data(), first);

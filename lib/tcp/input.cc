@@ -56,6 +56,9 @@ void tcb::input_syn_sent(time_point now, const segment& seg, tcp_output& out) {
     _rcv.irs = seg.seq;
     _rcv.nxt = seg.seq + seq_len(1);
     _rcv.up = _rcv.nxt;
+    // The window our SYN announced starts at IRS + 1, unknown until now
+    // (RCV.ADV was computed from an unset RCV.NXT).
+    _rcv.adv = _rcv.nxt + seq_len(std::min<uint32_t>(_rcvbuf.free_space(), 0xffff));
     negotiate_options(seg.options);
     if (!has_ack) {
         // Simultaneous open: SYN-RECEIVED, and our SYN again with an ACK.
@@ -77,6 +80,7 @@ void tcb::input_syn_sent(time_point now, const segment& seg, tcp_output& out) {
 void tcb::input_synchronized(time_point now, const segment& arrived, tcp_output& out) {
     const segment* seg = &arrived;
     segment trimmed;
+    _syn_window = arrived.has(tcp_flags::syn);  // still true once the SYN is trimmed off
     if (arrived.has(tcp_flags::syn) && arrived.seq + seq_len(1) == _rcv.nxt) {
         if (_state == tcp_state::syn_received && !arrived.has(tcp_flags::ack)) {
             // The peer did not get our SYN-ACK and sent its SYN again.
@@ -244,8 +248,7 @@ bool tcb::ack_syn_received(time_point now, const segment& seg, tcp_output& out) 
 void tcb::enter_established(time_point now, const segment& seg) {
     _state = _fin_queued ? tcp_state::fin_wait_1 : tcp_state::established;
     _events |= tcp_events::connected;
-    _snd.wnd = seg.window;  // a SYN's window is never scaled (RFC 7323 2.2)
-    if (!seg.has(tcp_flags::syn)) _snd.wnd <<= _snd.shift;
+    _snd.wnd = scaled_window(seg);
     _snd.wl1 = seg.seq;
     _snd.wl2 = seg.ack;
     _snd.max_wnd = std::max(_snd.max_wnd, _snd.wnd);
@@ -295,14 +298,26 @@ void tcb::take_rtt_sample(time_point now, const segment& seg) {
 void tcb::update_send_window(const segment& seg) {
     if (before(seg.ack, _snd.una)) return;
     if (!(before(_snd.wl1, seg.seq) || (_snd.wl1 == seg.seq && before_or_equal(_snd.wl2, seg.ack)))) return;
-    _snd.wnd = seg.has(tcp_flags::syn) ? seg.window : uint32_t{seg.window} << _snd.shift;
+    _snd.wnd = scaled_window(seg);
     _snd.wl1 = seg.seq;
     _snd.wl2 = seg.ack;
     _snd.max_wnd = std::max(_snd.max_wnd, _snd.wnd);
     if (_snd.wnd > 0 && _rtx_mode == rtx_mode::persist) {
         _rtx_deadline = no_deadline;
         _rtx_mode = rtx_mode::retransmit;
+        // The window opened: resend from SND.UNA (an unacknowledged probe
+        // byte was not taken), and the probes' backoff does not carry over
+        // to the retransmission timer (as Linux).
+        _snd.nxt = _snd.una;
+        _backoff = 0;
     }
+}
+
+// SEG.WND in bytes: a SYN's window is never scaled (RFC 7323 2.2), also
+// when the SYN of a repeated SYN-ACK was trimmed off.
+uint32_t tcb::scaled_window(const segment& seg) const {
+    if (seg.has(tcp_flags::syn) || _syn_window) return seg.window;
+    return uint32_t{seg.window} << _snd.shift;
 }
 
 // Sixth: URG (RFC 9293 3.8.5). The pointer is remembered, the data is

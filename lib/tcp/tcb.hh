@@ -142,6 +142,7 @@ private:
     bool _ws_ok = false;         // RFC 7323 window scaling negotiated
     bool _sack_ok = false;       // RFC 2018 SACK-permitted on both SYNs
     bool _ooo_fin = false;       // _rcv.fin holds an out-of-order FIN
+    bool _syn_window = false;    // the segment in hand was a SYN-ACK: its window is unscaled (RFC 7323 2.2)
     bool _keepalive = false;
     bool _rtt_timing = false;    // _rtt_seq/_rtt_start time a segment (Karn)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
@@ -178,6 +179,7 @@ private:
     seq_num data_end() const { return _snd.una + seq_len(_sndbuf.size()); }
     void acknowledge(time_point now, const segment& seg);
     void update_send_window(const segment& seg);
+    uint32_t scaled_window(const segment& seg) const;
     void process_urgent(const segment& seg);
     void process_text(time_point now, const segment& seg, tcp_output& out);
     void process_fin(time_point now, seq_num fin_seq, tcp_output& out);

@@ -12,7 +12,8 @@ time_wait_entry make_time_wait_entry(const tcb& t, time_point now) {
     e.ts_ok = t.timestamps_enabled();
     e.ts_recent = t.rcv().ts_recent;
     e.ts_offset = t.ts_offset();
-    e.deadline = now + 2 * std::chrono::duration_cast<duration>(t.config().msl);
+    e.twice_msl_ms = static_cast<uint32_t>(std::chrono::milliseconds(2 * t.config().msl).count());
+    e.deadline = now + std::chrono::milliseconds(e.twice_msl_ms);
     e.window = static_cast<uint16_t>(std::min<uint32_t>(t.receive_window() >> t.rcv().shift, 0xffff));
     return e;
 }
@@ -38,8 +39,7 @@ bool may_reopen(const time_wait_entry& e, const segment& syn) {
 
 }  // namespace
 
-time_wait_verdict time_wait_input(time_wait_entry& e, time_point now, const segment& seg, const tcp_config& cfg,
-                                  tcp_output& out) {
+time_wait_verdict time_wait_input(time_wait_entry& e, time_point now, const segment& seg, tcp_output& out) {
     if (seg.has(tcp_flags::rst)) {  // RFC 1337: TIME-WAIT assassination is refused
         out.counters.drop(tcp_drop::rst_in_time_wait);
         return time_wait_verdict::keep;
@@ -53,7 +53,7 @@ time_wait_verdict time_wait_input(time_wait_entry& e, time_point now, const segm
     // The peer's FIN again (our last ACK was lost): ACK it and restart 2*MSL.
     bool fin_again = seg.has(tcp_flags::fin) && seg.seq + seg.length() == e.rcv_nxt;
     if (fin_again) {
-        e.deadline = now + 2 * std::chrono::duration_cast<duration>(cfg.msl);
+        e.deadline = now + std::chrono::milliseconds(e.twice_msl_ms);
         send_time_wait_ack(e, now, out);
         return time_wait_verdict::keep;
     }

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 
-#include "fptcp/tcp_config.hh"
 #include "tcp/clock.hh"
 #include "tcp/output.hh"
 #include "tcp/segment.hh"
@@ -20,6 +19,7 @@ struct time_wait_entry {
     seq_num rcv_nxt;
     uint32_t ts_recent = 0;
     uint32_t ts_offset = 0;
+    uint32_t twice_msl_ms = 0;
     time_point deadline;     // 2 * MSL after the last FIN we ACKed
     uint16_t window = 0;     // raw window field for our ACKs
     bool ts_ok = false;
@@ -32,7 +32,6 @@ enum class time_wait_verdict : uint8_t {
     reopen,  // RFC 6191: an acceptable new SYN; drop the entry, give the SYN to the listener
 };
 
-time_wait_verdict time_wait_input(time_wait_entry& e, time_point now, const segment& seg, const tcp_config& cfg,
-                                  tcp_output& out);
+time_wait_verdict time_wait_input(time_wait_entry& e, time_point now, const segment& seg, tcp_output& out);
 
 }  // namespace fptcp::tcp

@@ -38,6 +38,13 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         _cc.on_retransmit_timeout(distance(_snd.una, _snd.max).value, _snd.mss);
         _snd.nxt = _snd.una;  // go back: resend from the first unacknowledged octet
         transmit(now, out);
+        if (_rtx_mode == rtx_mode::persist) {
+            // The peer shrank its window to zero under data in flight, so
+            // transmit() sent nothing and armed the persist timer: probe now
+            // and go on probing (RFC 9293 3.8.6.1).
+            send_window_probe(now, out);
+            return;
+        }
     }
     arm_retransmit(now);
 }

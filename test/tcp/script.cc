@@ -57,28 +57,21 @@ segment tcp_script::build(const seg_spec& s, std::vector<uint8_t>& holder) const
     return g;
 }
 
-void tcp_script::route(const segment& seg) {
-    if (conn) {
-        conn->input(now, seg, out);
-        return;
-    }
-    if (time_wait) {
-        if (time_wait_input(*time_wait, now, seg, cfg, out) == time_wait_verdict::keep) return;
-        time_wait.reset();  // RFC 6191 reopen: the listener takes the SYN
-    }
-    if (listening) {
-        if (listen_input(tuple, seg, out) != listen_verdict::accept) return;
-        create_tcb();
-        conn->open_passive(now, iss(), seg, out);
-        return;
-    }
-    reset_for_closed(tuple, seg, out);
+// The fixture is the demux owner of exactly one tuple.
+tcb* tcp_script::find_connection(const four_tuple&) { return conn ? &*conn : nullptr; }
+time_wait_entry* tcp_script::find_time_wait(const four_tuple&) { return time_wait ? &*time_wait : nullptr; }
+void tcp_script::erase_time_wait(const four_tuple&) { time_wait.reset(); }
+const tcp_config* tcp_script::find_listener(const four_tuple&) const { return listening ? &cfg : nullptr; }
+seq_num tcp_script::next_iss(const four_tuple&, time_point) const { return iss(); }
+tcb* tcp_script::create_connection(const four_tuple&, const tcp_config&) {
+    create_tcb();
+    return &*conn;
 }
 
 void tcp_script::inject(const seg_spec& s) {
     std::vector<uint8_t> holder;
     segment g = build(s, holder);
-    route(g);
+    demux(*this, tuple, now, g, out);
     collect();
 }
 

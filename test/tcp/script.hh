@@ -23,9 +23,7 @@
 #include <vector>
 
 #include "fptcp/tcp_config.hh"
-#include "tcp/listen.hh"
-#include "tcp/tcb.hh"
-#include "tcp/time_wait.hh"
+#include "tcp/demux.hh"
 
 namespace fptcp::tcp {
 // GoogleTest prints these in failure messages (found by ADL).
@@ -154,6 +152,15 @@ protected:
 
     std::string describe(const outgoing_segment& s) const;
 
+public:
+    // The demux owner interface (tcp/demux.hh).
+    tcb* find_connection(const four_tuple&);
+    time_wait_entry* find_time_wait(const four_tuple&);
+    void erase_time_wait(const four_tuple&);
+    const tcp_config* find_listener(const four_tuple&) const;
+    tcb* create_connection(const four_tuple&, const tcp_config&);
+    seq_num next_iss(const four_tuple&, time_point) const;
+
 private:
     std::vector<uint8_t> _snd_storage;
     std::vector<uint8_t> _rcv_storage;
@@ -161,7 +168,6 @@ private:
     int _timer_leaks = 0;
 
     segment build(const seg_spec& s, std::vector<uint8_t>& payload_holder) const;
-    void route(const segment& seg);
     void collect();
     void create_tcb();
     void settle();

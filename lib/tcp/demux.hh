@@ -1,0 +1,56 @@
+#pragma once
+// Which handler a segment goes to, in the order RFC 9293 3.10.7 implies:
+// the connection's TCB; else its TIME_WAIT entry (which may let a new SYN
+// through, RFC 6191); else a listener (3.10.7.2); else the closed-port
+// reply (3.10.7.1).
+//
+// The owner supplies the tables through a static interface, so the engine
+// (hash tables, pools), the packet-script fixture and the fuzz targets share
+// this one routine without a virtual call:
+//
+//   tcb* find_connection(const four_tuple&);
+//   time_wait_entry* find_time_wait(const four_tuple&);
+//   void erase_time_wait(const four_tuple&);
+//   const tcp_config* find_listener(const four_tuple&);
+//   tcb* create_connection(const four_tuple&, const tcp_config&);  // nullptr when full
+//   seq_num next_iss(const four_tuple&, time_point now);
+
+#include "tcp/listen.hh"
+#include "tcp/tcb.hh"
+#include "tcp/time_wait.hh"
+
+namespace fptcp::tcp {
+
+enum class demux_result : uint8_t {
+    connection,  // handled by an existing TCB
+    time_wait,   // handled by a TIME_WAIT entry
+    opened,      // a listener accepted a SYN: a new TCB in SYN_RECEIVED
+    listener,    // a listener answered or dropped it
+    refused,     // the listener's owner had no room for a new TCB
+    closed,      // no connection and no listener
+};
+
+template <class Owner>
+demux_result demux(Owner& owner, const four_tuple& t, time_point now, const segment& seg, tcp_output& out) {
+    if (tcb* c = owner.find_connection(t)) {
+        c->input(now, seg, out);
+        return demux_result::connection;
+    }
+    if (time_wait_entry* e = owner.find_time_wait(t)) {
+        if (time_wait_input(*e, now, seg, out) == time_wait_verdict::keep) {
+            return demux_result::time_wait;
+        }
+        owner.erase_time_wait(t);
+    }
+    if (const tcp_config* cfg = owner.find_listener(t)) {
+        if (listen_input(t, seg, out) != listen_verdict::accept) return demux_result::listener;
+        tcb* c = owner.create_connection(t, *cfg);
+        if (c == nullptr) return demux_result::refused;
+        c->open_passive(now, owner.next_iss(t, now), seg, out);
+        return demux_result::opened;
+    }
+    reset_for_closed(t, seg, out);
+    return demux_result::closed;
+}
+
+}  // namespace fptcp::tcp

@@ -1,0 +1,345 @@
+// Retransmission timer: RFC 6298 (RTO estimation, backoff, Karn's rule),
+// RFC 5681 3.1 (the loss window after a timeout), RFC 9293 3.8.3 (R2, give up),
+// RFC 7323 4 (RTT samples from TSecr).
+
+#include "script.hh"
+
+namespace fptcp::tcp::testing {
+namespace {
+
+// Passive open whose SYN-ACK is answered `rtt` later: the first RTT sample
+// is exactly `rtt`, from the timed SYN-ACK (no timestamps) or from TSecr.
+class RetransmitTimer : public tcp_script {
+protected:
+    void handshake_with_rtt(duration rtt, const peer_options& peer) {
+        listen();
+        seg_spec syn = seg().syn().seq(0).win(peer.window);
+        syn.options.mss = peer.mss;
+        syn.options.window_shift = peer.window_shift;
+        syn.options.sack_permitted = peer.sack_permitted;
+        syn.options.has_timestamps = peer.timestamps;
+        syn.options.ts_val = peer_ts_now();
+        inject(syn);
+        expect_tx(seg().syn().ack().seq(0).ack_no(1));
+        ASSERT_TRUE(conn.has_value());
+        peer_uses_ts = conn->timestamps_enabled();
+        peer_window_raw = static_cast<uint16_t>(peer.window >> conn->snd().shift);
+        advance(rtt);
+        inject(seg().ack().seq(1).ack_no(1));
+        ASSERT_EQ(state(), tcp_state::established);
+        take_events();
+    }
+
+    // The peer acknowledges everything sent so far, `rtt` after it was sent.
+    void ack_after(duration rtt) {
+        advance(rtt);
+        inject(seg().ack().seq(1).ack_no(snd_nxt()));
+    }
+};
+
+// Without timestamps the only samples are the timed segments (RFC 6298 3).
+class RetransmitNoTimestamps : public RetransmitTimer {
+protected:
+    void SetUp() override { handshake_with_rtt(100ms, {.timestamps = false}); }
+};
+
+class RetransmitTimestamps : public RetransmitTimer {
+protected:
+    void SetUp() override { handshake_with_rtt(100ms, {}); }
+};
+
+using RetransmitCustom = RetransmitTimer;  // the test configures, then opens
+
+constexpr uint32_t mss_plain = 1460;       // peer MSS 1460, no timestamp option
+
+// --- RFC 6298 2.1: initial RTO ---
+
+TEST_F(RetransmitCustom, InitialRtoIsOneSecondForTheSyn) {
+    connect();
+    expect_tx(seg().syn().seq(0));
+    advance(999ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().syn().seq(0));
+    expect_no_tx();
+    EXPECT_EQ(out.counters.retransmits, 1u);
+}
+
+TEST_F(RetransmitCustom, InitialRtoIsOneSecondForTheSynAck) {
+    listen();
+    seg_spec syn = seg().syn().seq(0);
+    syn.options.mss = 1460;
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    EXPECT_EQ(conn->rtt().rto(), 1s);
+    EXPECT_FALSE(conn->rtt().has_sample());
+    advance(999ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    expect_no_tx();
+}
+
+// RFC 6298 5.7: the SYN was retransmitted and no sample exists (Karn, no
+// timestamps): the RTO for data becomes 3 s.
+TEST_F(RetransmitCustom, RtoIsThreeSecondsAfterARetransmittedSynWithoutASample) {
+    cfg.timestamps = false;
+    connect();
+    expect_tx(seg().syn().seq(0));
+    advance(1s);
+    expect_tx(seg().syn().seq(0));
+    advance(100ms);
+    inject(seg().syn().ack().seq(0).ack_no(1).mss(1460));
+    expect_tx(seg().ack().seq(1).ack_no(1));
+    ASSERT_EQ(state(), tcp_state::established);
+    take_events();
+    EXPECT_FALSE(conn->rtt().has_sample());
+    EXPECT_EQ(conn->rtt().rto(), 3s);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(3s - 1ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+}
+
+// --- RFC 6298 2.2 and 2.3: the estimator ---
+
+TEST_F(RetransmitNoTimestamps, FirstSampleSetsSrttAndHalfOfItAsRttvar) {
+    EXPECT_TRUE(conn->rtt().has_sample());
+    EXPECT_EQ(conn->rtt().srtt(), 100ms);
+    EXPECT_EQ(conn->rtt().rttvar(), 50ms);
+    EXPECT_EQ(conn->rtt().rto(), 300ms);  // SRTT + max(G, 4 * RTTVAR)
+}
+
+TEST_F(RetransmitNoTimestamps, LaterSamplesUseAlphaOneEighthAndBetaOneQuarter) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(200ms);
+    // RTTVAR = 3/4 * 50 + 1/4 * |100 - 200| = 62.5; SRTT = 7/8 * 100 + 1/8 * 200 = 112.5
+    EXPECT_EQ(conn->rtt().rttvar(), 62500us);
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+    EXPECT_EQ(conn->rtt().rto(), 362500us);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    ack_after(50ms);
+    // RTTVAR = 3/4 * 62.5 + 1/4 * |112.5 - 50| = 62.5; SRTT = 112.5 - 112.5 / 8
+    // (14.062, truncated to the microsecond) + 50 / 8 = 104.688
+    EXPECT_EQ(conn->rtt().rttvar(), 62500us);
+    EXPECT_EQ(conn->rtt().srtt(), 104688us);
+    expect_no_tx();
+}
+
+TEST_F(RetransmitNoTimestamps, OneSegmentIsTimedAtATime) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(20ms);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    // The ACK of the first segment gives 200 ms; the second was not timed.
+    advance(180ms);
+    inject(seg().ack().seq(1).ack_no(101));
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+    advance(10ms);
+    inject(seg().ack().seq(1).ack_no(201));
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+    expect_no_tx();
+}
+
+TEST_F(RetransmitCustom, RtoIsClampedToTheMinimum) {
+    handshake_with_rtt(10ms, {.timestamps = false});
+    EXPECT_EQ(conn->rtt().srtt(), 10ms);
+    EXPECT_EQ(conn->rtt().rto(), cfg.rto_min);  // 30 ms computed
+}
+
+TEST_F(RetransmitCustom, RtoIsClampedToTheMaximum) {
+    cfg.rto_max = 500ms;
+    handshake_with_rtt(300ms, {.timestamps = false});
+    EXPECT_EQ(conn->rtt().srtt(), 300ms);
+    EXPECT_EQ(conn->rtt().rto(), 500ms);  // 900 ms computed
+}
+
+TEST_F(RetransmitTimestamps, SamplesComeFromTsecr) {
+    EXPECT_EQ(conn->rtt().srtt(), 100ms);
+    EXPECT_EQ(conn->rtt().rttvar(), 50ms);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(200ms);
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+    EXPECT_EQ(conn->rtt().rttvar(), 62500us);
+}
+
+// --- RFC 6298 5: the timer, backoff, and RFC 5681 3.1 loss window ---
+
+TEST_F(RetransmitNoTimestamps, TimeoutResendsOnlyTheEarliestSegment) {
+    EXPECT_EQ(app_send(3 * mss_plain), 3 * mss_plain);
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    expect_tx(seg().ack().seq(1 + mss_plain).len(mss_plain));
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss_plain).len(mss_plain));
+    advance(299ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().seq(1).len(mss_plain));  // cwnd is one segment now
+    expect_no_tx();
+    EXPECT_EQ(conn->cwnd(), mss_plain);
+    EXPECT_EQ(out.counters.retransmits, 1u);
+}
+
+TEST_F(RetransmitNoTimestamps, TimerDoublesOnEachTimeoutUpToTheMaximum) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    duration interval = 300ms;
+    for (int i = 0; i < 12; ++i) {
+        advance(interval - 1ms);
+        expect_no_tx();
+        advance(1ms);
+        expect_tx(seg().ack().psh().seq(1).len(100));
+        interval = std::min<duration>(2 * interval, cfg.rto_max);
+    }
+    EXPECT_EQ(interval, cfg.rto_max);
+    EXPECT_EQ(out.counters.retransmits, 12u);
+}
+
+TEST_F(RetransmitNoTimestamps, KarnsRuleAckOfARetransmittedSegmentGivesNoSample) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(300ms);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(250ms);  // ambiguous: 550 ms after the first send or 250 after the second
+    EXPECT_EQ(conn->rtt().srtt(), 100ms);
+    EXPECT_EQ(conn->rtt().rttvar(), 50ms);
+    expect_no_tx();
+}
+
+TEST_F(RetransmitNoTimestamps, NewDataAfterARetransmissionIsTimedAgain) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(300ms);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(10ms);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    ack_after(200ms);
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+}
+
+// RFC 7323 4.1 / RFC 6298 3: with timestamps the echo tells which
+// transmission is acknowledged, so a retransmission gives a true sample.
+TEST_F(RetransmitTimestamps, AckOfARetransmissionGivesASampleFromTsecr) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(300ms);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(200ms);  // TSecr echoes the retransmission
+    EXPECT_EQ(conn->rtt().srtt(), 112500us);
+}
+
+TEST_F(RetransmitNoTimestamps, NewAckResetsTheBackoff) {
+    EXPECT_EQ(app_send(3 * mss_plain), 3 * mss_plain);
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    expect_tx(seg().ack().seq(1 + mss_plain).len(mss_plain));
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss_plain).len(mss_plain));
+    advance(300ms);
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    advance(600ms);
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    // The first segment is acknowledged: slow start from one segment lets
+    // two go (both resent), and the timer is back to the unbacked RTO.
+    inject(seg().ack().seq(1).ack_no(1 + mss_plain));
+    expect_tx(seg().ack().seq(1 + mss_plain).len(mss_plain));
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss_plain).len(mss_plain));
+    expect_no_tx();
+    advance(299ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().seq(1 + mss_plain).len(mss_plain));
+    EXPECT_EQ(out.counters.retransmits, 5u);
+}
+
+TEST_F(RetransmitNoTimestamps, AckOfEverythingStopsTheTimer) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    ack_after(50ms);
+    EXPECT_EQ(conn->next_deadline(), no_deadline);
+    advance(10min);
+    expect_no_tx();
+}
+
+TEST_F(RetransmitNoTimestamps, PartialAckRestartsTheTimerForTheRest) {
+    EXPECT_EQ(app_send(2 * mss_plain), 2 * mss_plain);
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    expect_tx(seg().ack().psh().seq(1 + mss_plain).len(mss_plain));
+    advance(200ms);
+    inject(seg().ack().seq(1).ack_no(1 + mss_plain));
+    // RFC 6298 5.3: restart so it expires RTO after now (the sample changed it).
+    duration rto = conn->rtt().rto();
+    advance(rto - 1ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().psh().seq(1 + mss_plain).len(mss_plain));
+}
+
+TEST_F(RetransmitNoTimestamps, TimeoutCollapsesTheCongestionWindow) {
+    EXPECT_EQ(conn->cwnd(), 10 * mss_plain);
+    app_send(100);
+    expect_tx(seg().ack().psh().len(100));
+    advance(300ms);
+    expect_tx(seg().ack().psh().len(100));
+    EXPECT_EQ(conn->cwnd(), mss_plain);
+}
+
+// RFC 9293 3.8.3 (R2): give up after the configured number of timeouts.
+TEST_F(RetransmitCustom, ConnectionAbortsAfterMaxRetransmits) {
+    cfg.max_retransmits = 3;
+    handshake_with_rtt(100ms, {.timestamps = false});
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(300ms + 600ms + 1200ms);
+    for (int i = 0; i < 3; ++i) expect_tx(seg().ack().psh().seq(1).len(100));
+    ASSERT_TRUE(conn.has_value());
+    advance(2400ms - 1ms);
+    ASSERT_TRUE(conn.has_value());
+    advance(1ms);
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(last_close, close_reason::retransmit_timeout);
+    EXPECT_TRUE(take_events() & tcp_events::closed);
+    EXPECT_EQ(out.counters.retransmits, 3u);
+}
+
+TEST_F(RetransmitNoTimestamps, DefaultGiveUpCountIsReachedOnlyAfterFifteenRetransmissions) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(30min);
+    for (int i = 0; i < cfg.max_retransmits; ++i) expect_tx(seg().ack().psh().seq(1).len(100));
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(last_close, close_reason::retransmit_timeout);
+}
+
+TEST_F(RetransmitNoTimestamps, AnsweredRetransmissionsNeverAddUpToTheGiveUpCount) {
+    for (int round = 0; round < 20; ++round) {
+        app_send(100);
+        expect_tx(seg().ack().psh().len(100));
+        advance(conn->rtt().rto());
+        expect_tx(seg().ack().psh().len(100));
+        ack_after(1ms);
+    }
+    EXPECT_EQ(state(), tcp_state::established);
+    EXPECT_EQ(out.counters.retransmits, 20u);
+}
+
+TEST_F(RetransmitNoTimestamps, FinIsRetransmittedLikeData) {
+    app_shutdown();
+    expect_tx(seg().ack().fin().seq(1));
+    advance(300ms);
+    expect_tx(seg().ack().fin().seq(1));
+    advance(600ms);
+    expect_tx(seg().ack().fin().seq(1));
+    inject(seg().ack().seq(1).ack_no(2));
+    EXPECT_EQ(state(), tcp_state::fin_wait_2);
+    expect_no_tx();
+}
+
+}  // namespace
+}  // namespace fptcp::tcp::testing

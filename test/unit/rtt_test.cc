@@ -1,0 +1,262 @@
+// Arithmetic of the RTO estimator (rtt.hh, RFC 6298 section 2) and of the
+// congestion window (congestion.hh, RFC 5681 section 3.1, RFC 6928), with
+// the numbers worked by hand in the comments.
+
+#include <chrono>
+#include <cstdint>
+
+#include <gtest/gtest.h>
+
+#include "tcp/congestion.hh"
+#include "tcp/rtt.hh"
+
+namespace fptcp::tcp {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr duration rto_min = 200ms;
+constexpr duration rto_max = 60s;
+
+// --- RFC 6298 2.1: before any measurement ---
+
+TEST(RttEstimator, StartsWithTheInitialRtoAndNoSample) {
+    rtt_estimator r(1s);
+    EXPECT_FALSE(r.has_sample());
+    EXPECT_EQ(r.rto(), 1s);
+    EXPECT_EQ(r.srtt(), 0us);
+}
+
+TEST(RttEstimator, SetRtoReplacesTheTimeout) {
+    rtt_estimator r(1s);
+    r.set_rto(3s);  // RFC 6298 5.7
+    EXPECT_EQ(r.rto(), 3s);
+    EXPECT_FALSE(r.has_sample());
+}
+
+// --- RFC 6298 2.2: the first measurement ---
+
+TEST(RttEstimator, FirstSampleSetsSrttToRAndRttvarToHalfOfR) {
+    rtt_estimator r(1s);
+    r.sample(100ms, rto_min, rto_max);
+    EXPECT_TRUE(r.has_sample());
+    EXPECT_EQ(r.srtt(), 100ms);
+    EXPECT_EQ(r.rttvar(), 50ms);
+    EXPECT_EQ(r.rto(), 300ms);  // 100 + max(G = 1 ms, 4 * 50)
+}
+
+TEST(RttEstimator, FirstSampleOfOneSecond) {
+    rtt_estimator r(1s);
+    r.sample(1s, rto_min, rto_max);
+    EXPECT_EQ(r.srtt(), 1s);
+    EXPECT_EQ(r.rttvar(), 500ms);
+    EXPECT_EQ(r.rto(), 3s);
+}
+
+// --- RFC 6298 2.3: later measurements, alpha = 1/8, beta = 1/4 ---
+
+TEST(RttEstimator, SecondSampleLargerThanSrtt) {
+    rtt_estimator r(1s);
+    r.sample(100ms, rto_min, rto_max);
+    r.sample(200ms, rto_min, rto_max);
+    // RTTVAR = 3/4 * 50 + 1/4 * |100 - 200| = 37.5 + 25 = 62.5
+    // SRTT   = 7/8 * 100 + 1/8 * 200 = 87.5 + 25 = 112.5
+    // RTO    = 112.5 + 4 * 62.5 = 362.5
+    EXPECT_EQ(r.rttvar(), 62500us);
+    EXPECT_EQ(r.srtt(), 112500us);
+    EXPECT_EQ(r.rto(), 362500us);
+}
+
+TEST(RttEstimator, SecondSampleSmallerThanSrtt) {
+    rtt_estimator r(1s);
+    r.sample(400ms, rto_min, rto_max);
+    r.sample(80ms, rto_min, rto_max);
+    // RTTVAR = 3/4 * 200 + 1/4 * |400 - 80| = 150 + 80 = 230
+    // SRTT   = 7/8 * 400 + 1/8 * 80 = 350 + 10 = 360
+    // RTO    = 360 + 4 * 230 = 1280
+    EXPECT_EQ(r.rttvar(), 230ms);
+    EXPECT_EQ(r.srtt(), 360ms);
+    EXPECT_EQ(r.rto(), 1280ms);
+}
+
+TEST(RttEstimator, RttvarIsUpdatedWithTheOldSrtt) {
+    // RFC 6298 2.3: RTTVAR uses SRTT before this sample's update. With the
+    // new SRTT (112.5) instead of the old (100), RTTVAR would be 59.375.
+    rtt_estimator r(1s);
+    r.sample(100ms, rto_min, rto_max);
+    r.sample(200ms, rto_min, rto_max);
+    EXPECT_NE(r.rttvar(), 59375us);
+    EXPECT_EQ(r.rttvar(), 62500us);
+}
+
+TEST(RttEstimator, SteadySamplesConvergeAndShrinkRttvar) {
+    rtt_estimator r(1s);
+    r.sample(100ms, rto_min, rto_max);
+    for (int i = 0; i < 50; ++i) r.sample(100ms, rto_min, rto_max);
+    EXPECT_EQ(r.srtt(), 100ms);
+    // RTTVAR = 50 ms * (3/4)^50, truncated at each step: far below a millisecond.
+    EXPECT_LT(r.rttvar(), 1ms);
+    EXPECT_EQ(r.rto(), rto_min);  // 100 ms + G would be 101 ms: the minimum wins
+}
+
+TEST(RttEstimator, SrttFollowsAStepChangeSlowly) {
+    rtt_estimator r(1s);
+    r.sample(100ms, rto_min, rto_max);
+    for (int i = 0; i < 8; ++i) r.sample(500ms, rto_min, rto_max);
+    // SRTT = 500 - 400 * (7/8)^8 = 500 - 137.4 = 362.6 (within rounding).
+    EXPECT_GT(r.srtt(), 362ms);
+    EXPECT_LT(r.srtt(), 363ms);
+}
+
+// --- the clock granularity term, max(G, K * RTTVAR) ---
+
+TEST(RttEstimator, ClockGranularityBoundsTheVarianceTerm) {
+    rtt_estimator r(1s);
+    r.sample(200us, 0us, rto_max);
+    // SRTT = 200 us, RTTVAR = 100 us, 4 * RTTVAR = 400 us < G = 1 ms.
+    EXPECT_EQ(r.rttvar(), 100us);
+    EXPECT_EQ(r.rto(), 1200us);
+}
+
+TEST(RttEstimator, ZeroSampleCountsAsOneMicrosecond) {
+    rtt_estimator r(1s);
+    r.sample(0us, 0us, rto_max);
+    EXPECT_EQ(r.srtt(), 1us);
+    EXPECT_EQ(r.rttvar(), 0us);
+    EXPECT_EQ(r.rto(), 1001us);
+}
+
+// --- RFC 6298 2.4 and 2.5: clamping ---
+
+TEST(RttEstimator, RtoIsRaisedToTheMinimum) {
+    rtt_estimator r(1s);
+    r.sample(10ms, rto_min, rto_max);  // 10 + 20 = 30 ms computed
+    EXPECT_EQ(r.srtt(), 10ms);
+    EXPECT_EQ(r.rto(), rto_min);
+}
+
+TEST(RttEstimator, RtoIsLoweredToTheMaximum) {
+    rtt_estimator r(1s);
+    r.sample(30s, rto_min, rto_max);  // 30 + 60 = 90 s computed
+    EXPECT_EQ(r.srtt(), 30s);
+    EXPECT_EQ(r.rto(), rto_max);
+}
+
+TEST(RttEstimator, RfcMinimumOfOneSecondCanBeConfigured) {
+    rtt_estimator r(1s);
+    r.sample(100ms, 1s, rto_max);  // RFC 6298 2.4 proper: RTO >= 1 s
+    EXPECT_EQ(r.rto(), 1s);
+}
+
+TEST(RttEstimator, ClampingDoesNotAlterTheEstimates) {
+    rtt_estimator r(1s);
+    r.sample(10ms, rto_min, rto_max);
+    r.sample(20ms, rto_min, rto_max);
+    // RTTVAR = 3/4 * 5 + 1/4 * 10 = 6.25; SRTT = 8.75 + 2.5 = 11.25
+    EXPECT_EQ(r.rttvar(), 6250us);
+    EXPECT_EQ(r.srtt(), 11250us);
+    EXPECT_EQ(r.rto(), rto_min);
+}
+
+TEST(RttEstimator, HugeSampleDoesNotOverflow) {
+    rtt_estimator r(1s);
+    r.sample(std::chrono::minutes(60), rto_min, rto_max);
+    EXPECT_EQ(r.srtt(), std::chrono::minutes(60));
+    EXPECT_EQ(r.rto(), rto_max);  // 3 hours computed, in 64 bits
+}
+
+// --- RFC 5681 3.1 and RFC 6928: the congestion window ---
+
+constexpr uint32_t mss = 1448;
+
+TEST(CongestionWindow, InitialWindowIsTenSegments) {
+    congestion_window c;
+    c.start(mss);
+    EXPECT_EQ(c.cwnd(), 10 * mss);
+    EXPECT_EQ(c.ssthresh(), UINT32_MAX);  // "arbitrarily high"
+}
+
+TEST(CongestionWindow, SlowStartGrowsByTheBytesAcked) {
+    congestion_window c;
+    c.start(mss);
+    c.on_ack(500, mss);
+    EXPECT_EQ(c.cwnd(), 10 * mss + 500);
+    c.on_ack(mss, mss);
+    EXPECT_EQ(c.cwnd(), 11 * mss + 500);
+}
+
+TEST(CongestionWindow, SlowStartGrowsByAtMostOneMssPerAck) {
+    congestion_window c;
+    c.start(mss);
+    c.on_ack(5 * mss, mss);  // one stretch ACK of five segments (RFC 5681 3.1, N <= SMSS)
+    EXPECT_EQ(c.cwnd(), 11 * mss);
+}
+
+TEST(CongestionWindow, SlowStartDoublesPerRoundTrip) {
+    congestion_window c;
+    c.start(mss);
+    for (int i = 0; i < 10; ++i) c.on_ack(mss, mss);  // one ACK per segment of the window
+    EXPECT_EQ(c.cwnd(), 20 * mss);
+}
+
+TEST(CongestionWindow, TimeoutSetsSsthreshToHalfTheFlightAndCwndToOneSegment) {
+    congestion_window c;
+    c.start(mss);
+    c.on_retransmit_timeout(20 * mss, mss);
+    EXPECT_EQ(c.ssthresh(), 10 * mss);  // RFC 5681 equation (4): max(FlightSize / 2, 2 * SMSS)
+    EXPECT_EQ(c.cwnd(), mss);            // the loss window
+}
+
+TEST(CongestionWindow, TimeoutWithLittleInFlightKeepsSsthreshAtTwoSegments) {
+    congestion_window c;
+    c.start(mss);
+    c.on_retransmit_timeout(100, mss);
+    EXPECT_EQ(c.ssthresh(), 2 * mss);
+    EXPECT_EQ(c.cwnd(), mss);
+}
+
+TEST(CongestionWindow, SlowStartAfterATimeoutUpToSsthresh) {
+    congestion_window c;
+    c.start(mss);
+    c.on_retransmit_timeout(8 * mss, mss);  // ssthresh = 4 segments
+    c.on_ack(mss, mss);
+    c.on_ack(mss, mss);
+    c.on_ack(mss, mss);
+    EXPECT_EQ(c.cwnd(), 4 * mss);  // slow start reached ssthresh
+    c.on_ack(mss, mss);
+    // Congestion avoidance: + SMSS * SMSS / cwnd = 1448 / 4 = 362.
+    EXPECT_EQ(c.cwnd(), 4 * mss + 362);
+}
+
+TEST(CongestionWindow, CongestionAvoidanceAddsAboutOneSegmentPerRoundTrip) {
+    congestion_window c;
+    c.start(mss);
+    c.on_retransmit_timeout(20 * mss, mss);  // ssthresh = 10 segments
+    for (int i = 0; i < 9; ++i) c.on_ack(mss, mss);
+    ASSERT_EQ(c.cwnd(), 10 * mss);
+    for (int i = 0; i < 10; ++i) c.on_ack(mss, mss);  // one window's worth of ACKs
+    // Each adds 1448 * 1448 / cwnd (144, 143, 141, ...): a little under one SMSS.
+    EXPECT_GT(c.cwnd(), 10 * mss + 9 * mss / 10);
+    EXPECT_LE(c.cwnd(), 11 * mss);
+}
+
+TEST(CongestionWindow, CongestionAvoidanceAlwaysGrowsByAtLeastOneByte) {
+    congestion_window c;
+    c.start(mss);
+    c.on_retransmit_timeout(2 * mss, mss);  // ssthresh = 2 segments, cwnd = 1
+    c.on_ack(mss, mss);                     // cwnd = ssthresh: avoidance from now on
+    for (int i = 0; i < 100000; ++i) c.on_ack(mss, mss);
+    uint32_t before = c.cwnd();
+    c.on_ack(1, 1);  // 1 * 1 / cwnd rounds to 0, the floor is one byte
+    EXPECT_EQ(c.cwnd(), before + 1);
+}
+
+TEST(CongestionWindow, AckOfNothingDoesNotGrowTheWindow) {
+    congestion_window c;
+    c.start(mss);
+    c.on_ack(0, mss);
+    EXPECT_EQ(c.cwnd(), 10 * mss);
+}
+
+}  // namespace
+}  // namespace fptcp::tcp
