@@ -37,11 +37,12 @@ fi
 if [[ $fuzz_seconds != 0 ]]; then
   step "fuzz (clang, libFuzzer + ASan + UBSan), ${fuzz_seconds}s per target"
   if [[ ! -f build-fuzz/build.ninja ]]; then
-    CXX=clang++ meson setup build-fuzz -Dfuzz=enabled -Dtests=disabled -Dbenchmarks=disabled >/dev/null
+    CXX=clang++ meson setup build-fuzz -Dfuzz=enabled -Dtests=disabled -Dbenchmarks=disabled \
+      -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
   fi
   ninja -C build-fuzz -j "$jobs"
   for target in build-fuzz/test/fuzz/fuzz_*; do
-    [[ -x $target ]] || continue
+    [[ -f $target && -x $target ]] || continue
     name=$(basename "$target")
     corpus=$root/test/fuzz/corpus/${name#fuzz_}
     scratch=$(mktemp -d)

@@ -369,8 +369,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
             _events |= tcp_events::readable;
             // RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at once when a hole is
             // filled, and at least every second full-size segment.
-            uint32_t full = _cfg->mss - (_ts_ok ? 12u : 0u);
-            if (filled_hole || _unacked_bytes >= 2 * full) _ack_now = true;
+            if (filled_hole || _unacked_bytes >= 2 * receive_mss()) _ack_now = true;
             else if (_delack_deadline == no_deadline) _delack_deadline = now + _cfg->delayed_ack;
         } else {
             if (!_ooo.insert(start, end, _cfg->max_ooo_ranges)) out.counters.drop(tcp_drop::ooo_overflow);
@@ -427,7 +426,7 @@ void tcb::negotiate_options(const tcp_options& peer) {
     uint16_t mss = peer.mss.value_or(536);  // RFC 9293 3.7.1 default
     mss = std::max(mss, _cfg->min_peer_mss);
     _ts_ok = _cfg->timestamps && peer.has_timestamps;
-    _snd.mss = static_cast<uint16_t>(std::min(mss, _cfg->mss) - (_ts_ok ? 12 : 0));
+    _snd.mss = static_cast<uint16_t>(std::min(mss, _cfg->mss) - (_ts_ok ? timestamps_option_size : 0));
     _ws_ok = _cfg->window_scaling && peer.window_shift.has_value();
     _snd.shift = _ws_ok ? peer.clamped_shift() : 0;
     if (!_ws_ok) _rcv.shift = 0;

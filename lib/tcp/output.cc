@@ -56,7 +56,7 @@ uint16_t tcb::advertise_window(bool syn) {
         return static_cast<uint16_t>(wnd);
     }
     uint32_t current = receive_window();
-    uint32_t step = std::min<uint32_t>(_rcvbuf.capacity() / 2, _cfg->mss);
+    uint32_t step = std::min(_rcvbuf.capacity() / 2, receive_mss());
     uint32_t wnd = avail >= current + step ? avail : current;
     uint32_t raw = std::min<uint32_t>(wnd >> _rcv.shift, 0xffff);
     _rcv.adv = seq_max(_rcv.adv, _rcv.nxt + seq_len(raw << _rcv.shift));

@@ -69,13 +69,18 @@ std::array<std::span<const uint8_t>, 2> tcb::readable() const {
     return _rcvbuf.view(0, _rcvbuf.size());
 }
 
-// Reading frees receive space; tell the peer when the window grows by a
-// useful amount (RFC 9293 3.8.6.2.2: at least min(buffer / 2, MSS)).
+// Reading frees receive space. A window update goes out on its own only when
+// the peer could be held up (the announced window is below half the buffer)
+// and the window would grow by two segments or half the buffer (as BSD);
+// otherwise the next ACK carries the growth.
 void tcb::consume(time_point now, uint32_t n, tcp_output& out) {
     _rcvbuf.consume(std::min(n, _rcvbuf.size()));
     if (has_received_fin(_state) || !is_synchronized(_state)) return;
-    uint32_t step = std::min<uint32_t>(_rcvbuf.capacity() / 2, _cfg->mss);
-    if (_rcvbuf.free_space() >= receive_window() + step) send_ack(now, out);
+    uint32_t half = _rcvbuf.capacity() / 2;
+    uint32_t announced = receive_window();
+    if (announced < half && _rcvbuf.free_space() >= announced + std::min(half, 2 * receive_mss())) {
+        send_ack(now, out);
+    }
 }
 
 void tcb::shutdown(time_point now, tcp_output& out) {

@@ -43,6 +43,7 @@ struct tcp_events {
 
 class tcb {
 public:
+    static constexpr uint32_t timestamps_option_size = 12;  // RFC 7323 3.2, padded
     // RFC 9293 3.3.1, send sequence variables.
     struct send_sequence {
         seq_num una;       // oldest unacknowledged
@@ -111,6 +112,8 @@ public:
     uint32_t send_buffered() const { return _sndbuf.size(); }
     uint32_t send_space() const { return _sndbuf.free_space(); }
     uint32_t receive_window() const;
+    // The largest segment the peer sends us: our MSS less the timestamps option.
+    uint32_t receive_mss() const { return _cfg->mss - (_ts_ok ? timestamps_option_size : 0u); }
     // Whether the peer's FIN was received and every byte before it read.
     bool read_finished() const { return has_received_fin(_state) && _rcvbuf.size() == 0; }
     // The TSval we put in segments now (RFC 7323 3), for TIME_WAIT entries.

@@ -110,11 +110,12 @@ TEST_F(SmallReceiveBuffer, ReadThatOpensTheWindowEnoughSendsAnUpdate) {
     advance(40ms);
     expect_tx(seg().ack().ack_no(1001).win(3096));
     EXPECT_EQ(app_read().size(), 1000u);
-    inject(seg().ack().seq(1001).payload(1000));
+    expect_no_tx();  // the window would grow by 1000 < min(4096 / 2, 2 * MSS)
+    inject(seg().ack().seq(1001).payload(1100));
     advance(40ms);
-    expect_tx(seg().ack().ack_no(2001).win(2096));  // right edge held at 4097
-    EXPECT_EQ(app_read().size(), 1000u);
-    expect_tx(seg().ack().ack_no(2001).win(4096));
+    expect_tx(seg().ack().ack_no(2101).win(1996));  // right edge held at 4097 (SWS avoidance)
+    EXPECT_EQ(app_read().size(), 1100u);
+    expect_tx(seg().ack().ack_no(2101).win(4096));  // grows by 2100 >= 2048: an update
     expect_no_tx();
 }
 
@@ -130,9 +131,11 @@ TEST_F(SmallReceiveBuffer, PartialReadBelowTheThresholdWaitsThenUpdates) {
     inject(seg().ack().seq(1).payload(4096));
     expect_tx(seg().ack().ack_no(4097).win(0));
     EXPECT_EQ(read_some(1000).size(), 1000u);
-    expect_no_tx();  // 1000 < min(2048, 1460): silly window
+    expect_no_tx();  // 1000 < min(4096 / 2, 2 * MSS): no update of its own
     EXPECT_EQ(read_some(1000).size(), 1000u);
-    expect_tx(seg().ack().ack_no(4097).win(2000));
+    expect_no_tx();  // 2000, still below
+    EXPECT_EQ(read_some(100).size(), 100u);
+    expect_tx(seg().ack().ack_no(4097).win(2100));
     expect_no_tx();
 }
 
@@ -276,7 +279,7 @@ TEST_F(DataOutOfOrder, MoreHolesThanTheBoundDropTheExtraSegmentOnly) {
     expect_tx(seg().ack().ack_no(1801));
     expect_no_tx();
     EXPECT_EQ(app_read(), pattern(0, 1800));
-    expect_tx(seg().ack().ack_no(1801));  // the read opened the window by more than an MSS
+    expect_no_tx();  // 1800 bytes read is less than two segments: no update of its own
 }
 
 TEST_F(DataOutOfOrder, TenThousandOneByteHolesStayBoundedAndFast) {
@@ -291,7 +294,7 @@ TEST_F(DataOutOfOrder, TenThousandOneByteHolesStayBoundedAndFast) {
     expect_tx(seg().ack().ack_no(20001));
     expect_no_tx();
     EXPECT_EQ(app_read(), pattern(0, 20000));
-    expect_tx(seg().ack().ack_no(20001));  // window update after the read
+    expect_no_tx();  // the announced window is still above half the buffer: no update of its own
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
