@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 namespace fptcp {
 
@@ -58,5 +59,9 @@ struct tcp_config {
     // RFC 5961 section 7: challenge ACKs sent per connection per second.
     uint16_t challenge_ack_limit = 10;
 };
+
+// Why `cfg` cannot be used (one sentence naming the setting), or an empty
+// view when it can. Programs print it and exit; the core assumes valid input.
+std::string_view tcp_config_problem(const tcp_config& cfg);
 
 }  // namespace fptcp

@@ -81,7 +81,7 @@ void tcb::input_synchronized(time_point now, const segment& arrived, tcp_output&
     const segment* seg = &arrived;
     segment trimmed;
     _syn_window = arrived.has(tcp_flags::syn);  // still true once the SYN is trimmed off
-    if (arrived.has(tcp_flags::syn) && arrived.seq + seq_len(1) == _rcv.nxt) {
+    if (arrived.has(tcp_flags::syn) && arrived.seq == _rcv.irs) {
         if (_state == tcp_state::syn_received && !arrived.has(tcp_flags::ack)) {
             // The peer did not get our SYN-ACK and sent its SYN again.
             ++out.counters.retransmits;
@@ -346,7 +346,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
         _ack_now = true;
     }
     uint32_t room = after(_rcv.adv, start) ? distance(start, _rcv.adv).value : 0;
-    if (data.size() > room) {
+    if (data.size() > room || (fin && data.size() == room)) {  // the FIN too lies beyond the window
         data = data.first(room);
         fin = false;
         _ack_now = true;

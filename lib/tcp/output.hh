@@ -38,6 +38,7 @@ struct tcp_counters {
     uint64_t retransmits = 0;
     uint64_t challenge_acks = 0;
     uint64_t resets_out = 0;
+    uint64_t output_overflows = 0;  // segments lost because an owner broke the free-slot contract
 
     void drop(tcp_drop d) { ++drops[static_cast<std::size_t>(d)]; }
     uint64_t dropped(tcp_drop d) const { return drops[static_cast<std::size_t>(d)]; }
@@ -59,7 +60,13 @@ struct tcp_output {
     tcp_counters counters;
 
     bool has_room_for_data() const { return count + control_reserve < capacity; }
+    // When full (only if the owner broke the contract), the segment is
+    // written to a scratch slot and counted, never past the array.
     outgoing_segment& push() {
+        if (count == capacity) {
+            ++counters.output_overflows;
+            return _overflow;
+        }
         ++counters.segments_out;
         return segments[count++];
     }
@@ -67,6 +74,9 @@ struct tcp_output {
         count = 0;
         data_pending = false;
     }
+
+private:
+    outgoing_segment _overflow;
 };
 
 // Appends a segment with no options and no payload; the caller fills the rest.

@@ -7,40 +7,11 @@
 namespace fptcp::tcp::testing {
 namespace {
 
-// The fixture with the peer's opening segments spelled out, so a test can
-// change what the peer offers and look at exactly what we answer.
+// The fixture, plus a look at the options of what we answer.
 class Handshake : public tcp_script {
 protected:
-    // The peer's SYN, offering `p` (Linux's defaults unless changed).
-    seg_spec peer_syn(const peer_options& p = {}) {
-        seg_spec s = seg().syn().seq(0).win(p.window);
-        offer(s, p, 0);
-        return s;
-    }
-    // The peer's SYN-ACK of our SYN, offering `p`.
-    seg_spec peer_syn_ack(const peer_options& p = {}) {
-        seg_spec s = seg().syn().ack().seq(0).ack_no(1).win(p.window);
-        offer(s, p, last_ts_val);
-        return s;
-    }
-    // After the peer's SYN has been processed: later injected segments carry
-    // timestamps when they were negotiated, and the peer's window in its scale.
-    void peer_synchronized(uint16_t window = 65535) {
-        peer_uses_ts = conn->timestamps_enabled();
-        peer_window_raw = static_cast<uint16_t>(window >> conn->snd().shift);
-    }
     // The options of the oldest sent segment not yet expected.
     tcp_options next_tx_options() const { return sent.empty() ? tcp_options{} : sent.front().header.options; }
-
-private:
-    void offer(seg_spec& s, const peer_options& p, uint32_t ts_ecr) {
-        s.options.mss = p.mss;
-        s.options.window_shift = p.window_shift;
-        s.options.sack_permitted = p.sack_permitted;
-        s.options.has_timestamps = p.timestamps;
-        s.options.ts_val = peer_ts_now();
-        s.options.ts_ecr = p.timestamps ? ts_ecr : 0;
-    }
 };
 
 TEST_F(Handshake, PassiveOpenReachesEstablished) {

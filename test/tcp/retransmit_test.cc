@@ -7,29 +7,11 @@
 namespace fptcp::tcp::testing {
 namespace {
 
-// Passive open whose SYN-ACK is answered `rtt` later: the first RTT sample
-// is exactly `rtt`, from the timed SYN-ACK (no timestamps) or from TSecr.
+// Scripts open with passive_handshake(peer, rtt): the peer answers our
+// SYN-ACK `rtt` later, so the first RTT sample is exactly `rtt`, from the
+// timed SYN-ACK (no timestamps) or from TSecr.
 class RetransmitTimer : public tcp_script {
 protected:
-    void handshake_with_rtt(duration rtt, const peer_options& peer) {
-        listen();
-        seg_spec syn = seg().syn().seq(0).win(peer.window);
-        syn.options.mss = peer.mss;
-        syn.options.window_shift = peer.window_shift;
-        syn.options.sack_permitted = peer.sack_permitted;
-        syn.options.has_timestamps = peer.timestamps;
-        syn.options.ts_val = peer_ts_now();
-        inject(syn);
-        expect_tx(seg().syn().ack().seq(0).ack_no(1));
-        ASSERT_TRUE(conn.has_value());
-        peer_uses_ts = conn->timestamps_enabled();
-        peer_window_raw = static_cast<uint16_t>(peer.window >> conn->snd().shift);
-        advance(rtt);
-        inject(seg().ack().seq(1).ack_no(1));
-        ASSERT_EQ(state(), tcp_state::established);
-        take_events();
-    }
-
     // The peer acknowledges everything sent so far, `rtt` after it was sent.
     void ack_after(duration rtt) {
         advance(rtt);
@@ -40,12 +22,12 @@ protected:
 // Without timestamps the only samples are the timed segments (RFC 6298 3).
 class RetransmitNoTimestamps : public RetransmitTimer {
 protected:
-    void SetUp() override { handshake_with_rtt(100ms, {.timestamps = false}); }
+    void SetUp() override { passive_handshake({.timestamps = false}, 100ms); }
 };
 
 class RetransmitTimestamps : public RetransmitTimer {
 protected:
-    void SetUp() override { handshake_with_rtt(100ms, {}); }
+    void SetUp() override { passive_handshake({}, 100ms); }
 };
 
 using RetransmitCustom = RetransmitTimer;  // the test configures, then opens
@@ -147,14 +129,14 @@ TEST_F(RetransmitNoTimestamps, OneSegmentIsTimedAtATime) {
 }
 
 TEST_F(RetransmitCustom, RtoIsClampedToTheMinimum) {
-    handshake_with_rtt(10ms, {.timestamps = false});
+    passive_handshake({.timestamps = false}, 10ms);
     EXPECT_EQ(conn->rtt().srtt(), 10ms);
     EXPECT_EQ(conn->rtt().rto(), cfg.rto_min);  // 30 ms computed
 }
 
 TEST_F(RetransmitCustom, RtoIsClampedToTheMaximum) {
     cfg.rto_max = 500ms;
-    handshake_with_rtt(300ms, {.timestamps = false});
+    passive_handshake({.timestamps = false}, 300ms);
     EXPECT_EQ(conn->rtt().srtt(), 300ms);
     EXPECT_EQ(conn->rtt().rto(), 500ms);  // 900 ms computed
 }
@@ -291,7 +273,7 @@ TEST_F(RetransmitNoTimestamps, TimeoutCollapsesTheCongestionWindow) {
 // RFC 9293 3.8.3 (R2): give up after the configured number of timeouts.
 TEST_F(RetransmitCustom, ConnectionAbortsAfterMaxRetransmits) {
     cfg.max_retransmits = 3;
-    handshake_with_rtt(100ms, {.timestamps = false});
+    passive_handshake({.timestamps = false}, 100ms);
     app_send(100);
     expect_tx(seg().ack().psh().seq(1).len(100));
     advance(300ms + 600ms + 1200ms);

@@ -204,40 +204,57 @@ void tcp_script::app_abort() {
     collect();
 }
 
-void tcp_script::passive_handshake(const peer_options& peer) {
+namespace {
+
+void offer(seg_spec& s, const peer_options& p, uint32_t ts_val, uint32_t ts_ecr) {
+    s.options.mss = p.mss;
+    s.options.window_shift = p.window_shift;
+    s.options.sack_permitted = p.sack_permitted;
+    s.options.has_timestamps = p.timestamps;
+    s.options.ts_val = ts_val;
+    s.options.ts_ecr = p.timestamps ? ts_ecr : 0;
+}
+
+}  // namespace
+
+seg_spec tcp_script::peer_syn(const peer_options& p) const {
+    seg_spec s = seg().syn().seq(0).win(p.window);
+    offer(s, p, peer_ts_now(), 0);
+    return s;
+}
+
+seg_spec tcp_script::peer_syn_ack(const peer_options& p) const {
+    seg_spec s = seg().syn().ack().seq(0).ack_no(1).win(p.window);
+    offer(s, p, peer_ts_now(), last_ts_val);
+    return s;
+}
+
+void tcp_script::peer_synchronized(uint16_t window) {
+    peer_uses_ts = conn->timestamps_enabled();
+    peer_window_raw = static_cast<uint16_t>(window >> conn->snd().shift);
+}
+
+void tcp_script::passive_handshake(const peer_options& peer, duration rtt) {
     listen();
-    seg_spec syn = seg().syn().seq(0).win(peer.window);
-    syn.options.mss = peer.mss;
-    syn.options.window_shift = peer.window_shift;
-    syn.options.sack_permitted = peer.sack_permitted;
-    syn.options.has_timestamps = peer.timestamps;
-    syn.options.ts_val = peer_ts_now();
-    inject(syn);
+    inject(peer_syn(peer));
     expect_tx(seg().syn().ack().seq(0).ack_no(1));
     ASSERT_TRUE(conn.has_value());
-    peer_uses_ts = conn->timestamps_enabled();
-    peer_window_raw = static_cast<uint16_t>(peer.window >> conn->snd().shift);
+    peer_synchronized(peer.window);
+    advance(rtt);
     inject(seg().ack().seq(1).ack_no(1));
     ASSERT_EQ(state(), tcp_state::established);
     EXPECT_EQ(take_events(), tcp_events::connected);
 }
 
-void tcp_script::active_handshake(const peer_options& peer) {
+void tcp_script::active_handshake(const peer_options& peer, duration rtt) {
     connect();
     expect_tx(seg().syn().seq(0));
-    seg_spec synack = seg().syn().ack().seq(0).ack_no(1).win(peer.window);
-    synack.options.mss = peer.mss;
-    synack.options.window_shift = peer.window_shift;
-    synack.options.sack_permitted = peer.sack_permitted;
-    synack.options.has_timestamps = peer.timestamps;
-    synack.options.ts_val = peer_ts_now();
-    synack.options.ts_ecr = last_ts_val;
-    inject(synack);
+    advance(rtt);
+    inject(peer_syn_ack(peer));
     expect_tx(seg().ack().seq(1).ack_no(1));
     ASSERT_TRUE(conn.has_value());
     ASSERT_EQ(state(), tcp_state::established);
-    peer_uses_ts = conn->timestamps_enabled();
-    peer_window_raw = static_cast<uint16_t>(peer.window >> conn->snd().shift);
+    peer_synchronized(peer.window);
     EXPECT_EQ(take_events(), tcp_events::connected);
 }
 

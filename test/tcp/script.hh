@@ -138,11 +138,20 @@ protected:
     void app_close();
     void app_abort();
 
+    // --- the simulated peer's opening segments ---
+    // The peer's SYN, offering `p`.
+    seg_spec peer_syn(const peer_options& p = {}) const;
+    // The peer's SYN-ACK of our SYN, offering `p`.
+    seg_spec peer_syn_ack(const peer_options& p = {}) const;
+    // After the peer's SYN was processed: later injected segments carry
+    // timestamps when negotiated, and the peer's window in its scale.
+    void peer_synchronized(uint16_t window = 65535);
+
     // --- whole sequences used by most scripts ---
-    // Passive open: the peer's SYN, our SYN-ACK, the peer's ACK.
-    void passive_handshake(const peer_options& peer = {});
-    // Active open: our SYN, the peer's SYN-ACK, our ACK.
-    void active_handshake(const peer_options& peer = {});
+    // Passive open: the peer's SYN, our SYN-ACK, `rtt` later the peer's ACK.
+    void passive_handshake(const peer_options& peer = {}, duration rtt = duration::zero());
+    // Active open: our SYN, `rtt` later the peer's SYN-ACK, our ACK.
+    void active_handshake(const peer_options& peer = {}, duration rtt = duration::zero());
 
     // Fields of the live connection, relative like seg_spec.
     uint32_t snd_nxt() const { return static_cast<uint32_t>(conn->snd().nxt - iss()); }
