@@ -1,0 +1,59 @@
+#pragma once
+// fptcp-server's settings: the command line and the TOML file given with
+// --config (read first; every command-line option then overrides it). The
+// contract (option names, defaults, exit codes) is written down in
+// config/README.md; `usage()` prints the same list.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fptcp/tcp_config.hh"
+
+namespace fptcp::app {
+
+enum class server_mode : uint8_t { http, echo, discard, source };
+
+struct server_options {
+    // Port spec, kept as text: lib/port parses it (tap:NAME, af_packet:IFACE,
+    // memif:SOCKET[,role=...], ring:NAME, pci:BDF).
+    std::string port = "tap:fptcp0";
+    uint32_t ip = (10u << 24) | (70u << 16) | 2u;  // 10.70.0.2, host byte order
+    uint8_t prefix = 24;
+    std::optional<uint32_t> gateway;  // none: every destination is on-link
+    // tap only: the address given to the kernel side; nullopt leaves it alone.
+    std::optional<uint32_t> kernel_ip = (10u << 24) | (70u << 16) | 1u;  // 10.70.0.1
+    uint8_t kernel_prefix = 24;
+    uint16_t listen = 80;
+    server_mode mode = server_mode::http;
+    uint32_t response_size = 1024;  // http: body bytes of the fixed response
+    uint64_t source_bytes = 0;      // source: bytes per connection, 0 = endless
+    uint16_t lcores = 1;
+    uint32_t max_connections = 65536;  // connection table size per lcore
+    std::string pcap;                  // empty: no capture
+    uint32_t duration_s = 0;           // 0: until SIGINT / SIGTERM
+    std::string stats_json;            // empty: no JSON at exit
+    bool quiet = false;
+    std::string eal;  // extra EAL arguments, split by lib/port
+    fptcp::tcp_config tcp;  // --msl / msl lands in tcp.msl
+};
+
+struct parse_outcome {
+    std::optional<server_options> options;  // set when the arguments are valid
+    std::string error;                      // one line, without the program name
+    bool help = false;                      // --help was given: print usage(), exit 0
+};
+
+// Never throws; a bad option, value or file is reported in `error`.
+parse_outcome parse_server_options(int argc, const char* const* argv);
+
+// The --help text: one line per option, with its default.
+std::string usage();
+
+std::string_view mode_name(server_mode m);
+std::string format_ipv4(uint32_t addr);  // host byte order -> "a.b.c.d"
+// Strict dotted quad: four decimal numbers 0-255, no leading zeros.
+std::optional<uint32_t> parse_ipv4(std::string_view text);
+
+}  // namespace fptcp::app

@@ -1,0 +1,189 @@
+// fptcp-fetch: the smallest complete embedding of fptcp, and its active open.
+// It downloads one HTTP/1.1 resource over an fptcp port and writes the body
+// to a file:
+//
+//   fptcp-fetch --port af_packet:veth0 --ip 10.71.1.2/24 --url http://10.71.1.1:8000/blob --output /tmp/blob
+//
+// Everything an embedding needs is here: start the EAL and a port
+// (lib/port), create an engine with a handler (lib/engine), connect, and poll.
+
+#include <rte_cycles.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "engine/engine.hh"
+#include "port/eal.hh"
+#include "port/port.hh"
+
+namespace {
+
+using namespace fptcp;
+using tcp::time_point;
+
+struct arguments {
+    std::string port, output, host, path = "/";
+    uint32_t ip = 0, server = 0;
+    uint8_t prefix = 24;
+    uint16_t server_port = 80;
+    unsigned timeout_s = 60;
+};
+
+std::optional<uint32_t> parse_ipv4(std::string_view s) {
+    uint32_t ip = 0;
+    for (int i = 0; i < 4; ++i) {
+        unsigned octet = 256;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), octet);
+        if (ec != std::errc() || octet > 255) return std::nullopt;
+        ip = ip << 8 | octet;
+        s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+        if (i < 3 && (s.empty() || s.front() != '.')) return std::nullopt;
+        if (i < 3) s.remove_prefix(1);
+    }
+    if (!s.empty()) return std::nullopt;
+    return ip;
+}
+
+// http://A.B.C.D[:PORT][/PATH]
+bool parse_url(std::string_view url, arguments& a) {
+    if (!url.starts_with("http://")) return false;
+    url.remove_prefix(7);
+    std::size_t slash = url.find('/');
+    std::string_view authority = url.substr(0, slash);
+    if (slash != std::string_view::npos) a.path = std::string(url.substr(slash));
+    a.host = std::string(authority);
+    std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos) {
+        auto port = authority.substr(colon + 1);
+        if (std::from_chars(port.data(), port.data() + port.size(), a.server_port).ec != std::errc()) return false;
+        authority = authority.substr(0, colon);
+    }
+    auto ip = parse_ipv4(authority);
+    if (!ip) return false;
+    a.server = *ip;
+    return true;
+}
+
+bool parse_arguments(int argc, char** argv, arguments& a) {
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string_view key = argv[i], value = argv[i + 1];
+        if (key == "--port") {
+            a.port = value;
+        } else if (key == "--output") {
+            a.output = value;
+        } else if (key == "--url") {
+            if (!parse_url(value, a)) return false;
+        } else if (key == "--timeout") {
+            a.timeout_s = static_cast<unsigned>(std::stoul(std::string(value)));
+        } else if (key == "--ip") {
+            std::size_t slash = value.find('/');
+            auto ip = parse_ipv4(value.substr(0, slash));
+            if (!ip || slash == std::string_view::npos) return false;
+            a.ip = *ip;
+            a.prefix = static_cast<uint8_t>(std::stoi(std::string(value.substr(slash + 1))));
+        } else {
+            return false;
+        }
+    }
+    return argc % 2 == 1 && !a.port.empty() && a.ip != 0 && a.server != 0 && !a.output.empty();
+}
+
+// Sends the request when connected, writes the body as it arrives, and is
+// done when the server closes (the request says "Connection: close").
+class fetcher final : public engine::handler {
+public:
+    fetcher(const arguments& a, FILE* out) : _args(a), _out(out) {}
+
+    void on_open(engine::connection& c) override {
+        std::string request = "GET " + _args.path + " HTTP/1.1\r\nHost: " + _args.host +
+                              "\r\nUser-Agent: fptcp-fetch\r\nConnection: close\r\n\r\n";
+        c.send(std::span(reinterpret_cast<const uint8_t*>(request.data()), request.size()));
+    }
+
+    void on_data(engine::connection& c) override {
+        uint32_t n = 0;
+        for (auto part : c.readable()) {
+            n += static_cast<uint32_t>(part.size());
+            write(part);
+        }
+        c.consume(n);
+    }
+
+    void on_peer_closed(engine::connection& c) override { c.close(); }
+
+    void on_closed(engine::connection&, close_reason r) override {
+        done = true;
+        reason = r;
+    }
+
+    bool done = false;
+    close_reason reason = close_reason::none;
+    uint64_t body_bytes = 0;
+
+private:
+    // Skips the response header, then writes the body.
+    void write(std::span<const uint8_t> part) {
+        while (!_header_done && !part.empty()) {
+            _tail = (_tail << 8) | part.front();
+            part = part.subspan(1);
+            _header_done = _tail == 0x0d0a0d0a;  // "\r\n\r\n"
+        }
+        body_bytes += part.size();
+        std::fwrite(part.data(), 1, part.size(), _out);
+    }
+
+    const arguments& _args;
+    FILE* _out;
+    uint32_t _tail = 0;
+    bool _header_done = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    arguments args;
+    if (!parse_arguments(argc, argv, args)) {
+        std::fprintf(stderr, "usage: fptcp-fetch --port SPEC --ip ADDR/PREFIX --url http://IP[:PORT]/PATH --output FILE "
+                             "[--timeout SECONDS]\n");
+        return 2;
+    }
+    std::string error;
+    auto spec = port::parse_port_spec(args.port, error);
+    if (!spec) {
+        std::fprintf(stderr, "fptcp-fetch: --port: %s\n", error.c_str());
+        return 2;
+    }
+    port::eal_settings eal;
+    eal.ports.push_back(*spec);
+    if (error = port::start_eal(eal, argv[0]); !error.empty()) {
+        std::fprintf(stderr, "fptcp-fetch: %s\n", error.c_str());
+        return 1;
+    }
+    FILE* out = std::fopen(args.output.c_str(), "wb");
+    int code = 1;
+    if (auto p = port::port::open(*spec, 0, port::port_settings{}, error); p && out) {
+        fetcher f(args, out);
+        engine::engine_settings settings;
+        settings.ip = args.ip;
+        settings.prefix = args.prefix;
+        settings.max_connections = 16;
+        settings.max_time_wait = 16;
+        auto e = engine::engine::create(*p, settings, f, error);
+        uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
+        auto now = [&] { return time_point(std::chrono::microseconds((rte_rdtsc() - start) * 1000000 / hz)); };
+        if (e && e->connect(now(), args.server, args.server_port, tcp_config{}) != nullptr) {
+            while (!f.done && now() < time_point(std::chrono::seconds(args.timeout_s))) e->poll(now());
+        }
+        std::fprintf(stderr, "fptcp-fetch: %lu body bytes, %s\n", f.body_bytes,
+                     f.done ? std::string(to_string(f.reason)).c_str() : "timed out");
+        code = f.done && f.reason == close_reason::normal ? 0 : 1;
+    } else {
+        std::fprintf(stderr, "fptcp-fetch: %s\n", out ? error.c_str() : std::strerror(errno));
+    }
+    if (out) std::fclose(out);
+    port::stop_eal();
+    return code;
+}

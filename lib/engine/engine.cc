@@ -1,0 +1,486 @@
+// The per-lcore poll loop: RX burst -> lib/wire -> ARP / ICMP / tcp::demux ->
+// callbacks -> timers -> TIME_WAIT reaping -> TX burst.
+
+#include "engine/engine.hh"
+
+#include <rte_mbuf.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+
+#include "port/port.hh"
+#include "tcp/wire_adapter.hh"
+#include "wire/arp.hh"
+#include "wire/frame.hh"
+#include "wire/icmp.hh"
+#include "wire/offload.hh"
+
+namespace fptcp::engine {
+
+using tcp::tcp_events;
+
+// ---------------------------------------------------------------------------
+// Set-up
+
+std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, handler& h, std::string& error) {
+    if (s.max_connections == 0 || s.max_time_wait == 0) {
+        error = "max_connections and max_time_wait must be positive";
+        return nullptr;
+    }
+    std::unique_ptr<engine> e(new engine(p, s, h));
+    // Buffer memory: reserved, not committed (MAP_NORESERVE); the kernel backs
+    // a page when a connection first writes to it, so idle connections cost
+    // almost nothing and no allocation happens on the packet path.
+    e->_buffers_size = std::size_t{s.max_connections} * (s.send_buffer + s.receive_buffer);
+    void* mem = mmap(nullptr, e->_buffers_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED) {
+        error = "cannot reserve " + std::to_string(e->_buffers_size >> 20) + " MiB of buffer memory";
+        return nullptr;
+    }
+    e->_buffers = static_cast<uint8_t*>(mem);
+    return e;
+}
+
+engine::engine(port::port& p, const engine_settings& s, handler& h)
+    : _port(p),
+      _settings(s),
+      _handler(h),
+      _connections(s.max_connections),
+      _timers(s.max_connections),
+      _flows(s.max_connections),
+      _time_wait(s.max_time_wait),
+      _wheel(4096, std::chrono::milliseconds(1), time_point{}),
+      _isn(tcp::isn_secret::random()) {
+    _free.reserve(s.max_connections);
+    for (uint32_t i = s.max_connections; i > 0; --i) _free.push_back(i - 1);
+    for (uint32_t i = 0; i < s.max_connections; ++i) {
+        _connections[i]._engine = this;
+        _connections[i]._index = i;
+    }
+}
+
+engine::~engine() {
+    for (uint32_t i = 0; i < _tx_count; ++i) rte_pktmbuf_free(_tx[i]);
+    _arp.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
+    if (_buffers != nullptr) munmap(_buffers, _buffers_size);
+}
+
+bool engine::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
+    if (std::string_view problem = tcp_config_problem(cfg); !problem.empty()) {
+        error = std::string(problem);
+        return false;
+    }
+    if (cfg.send_buffer > _settings.send_buffer || cfg.receive_buffer > _settings.receive_buffer) {
+        error = "send_buffer / receive_buffer exceed the engine's per-connection buffers";
+        return false;
+    }
+    if (_listeners.size() >= max_listeners) {
+        error = "too many listeners";
+        return false;
+    }
+    _listeners.push_back({port, cfg});
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// The loop
+
+void engine::poll(time_point now) {
+    _now = now;
+    std::array<rte_mbuf*, burst_size> rx;
+    uint16_t n = _port.rx_burst(_settings.queue, rx.data(), burst_size);
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
+        receive(now, rx[i]);
+        rte_pktmbuf_free(rx[i]);  // TCP data was copied into its connection's ring
+    }
+    run_timers(now);
+    _counters.time_wait_reaped += _time_wait.reap(now, _settings.time_wait_budget);
+    _arp.tick(now, [this](const auto& event) {
+        switch (event.kind) {
+        case arp_event_kind::send_request:
+            send_arp_request(event.ip);
+            return;
+        case arp_event_kind::failed:
+            for (rte_mbuf* m : event.packets) {
+                _counters.drop(engine_drop::arp_unresolved);
+                rte_pktmbuf_free(m);
+            }
+            return;
+        }
+    });
+    flush_tx();
+}
+
+void engine::receive(time_point now, rte_mbuf* m) {
+    ++_counters.rx_packets;
+    _counters.rx_bytes += m->pkt_len;
+    if (m->nb_segs != 1) {
+        _counters.drop(engine_drop::chained_mbuf);
+        return;
+    }
+    wire::parsed_frame f;
+    auto bytes = std::span(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+    if (wire::parse_error e = wire::parse_frame(bytes, wire::rx_checksum_offload(m->ol_flags), f);
+        e != wire::parse_error::none) {
+        _counters.drop(e);
+        return;
+    }
+    switch (f.kind) {
+    case wire::frame_kind::arp:
+        receive_arp(now, f);
+        return;
+    case wire::frame_kind::icmp_echo:
+        receive_icmp(f);
+        return;
+    case wire::frame_kind::tcp:
+        receive_tcp(now, f);
+        return;
+    case wire::frame_kind::other:
+        _counters.drop(engine_drop::not_for_us);
+        return;
+    }
+}
+
+// RFC 826: answer requests for our address, learn the sender when the
+// request or reply is for us, and release what waited for that address.
+void engine::receive_arp(time_point now, const wire::parsed_frame& f) {
+    if (f.arp.target_ip != _settings.ip) {
+        _counters.drop(engine_drop::not_for_us);
+        return;
+    }
+    for (rte_mbuf* waiting : _arp.learn(f.arp.sender_ip, f.arp.sender_mac, now)) {
+        wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.arp.sender_mac);
+        enqueue_tx(waiting);
+    }
+    if (f.arp.op != wire::arp_op::request) return;
+    rte_mbuf* m = alloc_frame();
+    if (m == nullptr) return;
+    auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
+    std::size_t len = wire::write_arp_reply(out, _port.mac(), _settings.ip, f.arp.sender_mac, f.arp.sender_ip);
+    m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+    ++_counters.arp_replies;
+    enqueue_tx(m);
+}
+
+// RFC 792: an echo reply to the request's sender (so `ping` works).
+void engine::receive_icmp(const wire::parsed_frame& f) {
+    if (f.ip.dst != _settings.ip || !f.icmp.is_echo_request()) {
+        _counters.drop(engine_drop::not_for_us);
+        return;
+    }
+    rte_mbuf* m = alloc_frame();
+    if (m == nullptr) return;
+    wire::icmp_echo_spec spec = wire::echo_reply_spec(f, _ip_id++);
+    auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
+    std::size_t len = wire::write_icmp_echo_reply(out, spec);
+    if (len == 0) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+    ++_counters.icmp_echo_replies;
+    enqueue_tx(m);
+}
+
+void engine::receive_tcp(time_point now, const wire::parsed_frame& f) {
+    if (f.ip.dst != _settings.ip) {
+        _counters.drop(engine_drop::not_for_us);
+        return;
+    }
+    // A frame from a host already in the cache refreshes its entry (only
+    // refreshes: spoofed SYNs must not fill the cache).
+    for (rte_mbuf* waiting : _arp.update(f.ip.src, f.eth.src, now)) {
+        wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.eth.src);
+        enqueue_tx(waiting);
+    }
+    tcp::four_tuple t = tcp::arriving_tuple(f.ip, f.tcp);
+    _touched = UINT32_MAX;
+    tcp::demux_result r = tcp::demux(*this, t, now, tcp::to_segment(f.tcp), _out);
+    if (r == tcp::demux_result::refused) _counters.drop(engine_drop::no_listener_room);
+    connection* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
+    flush_output(now, c);
+    if (c != nullptr) settle(now, *c);
+}
+
+// ---------------------------------------------------------------------------
+// tcp::demux's owner interface
+
+tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
+    uint32_t* slot = _flows.find(t);
+    if (slot == nullptr) return nullptr;
+    _touched = *slot;
+    return &*_connections[*slot]._tcb;
+}
+
+const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
+    if (t.local_ip != _settings.ip) return nullptr;
+    for (const listener& l : _listeners) {
+        if (l.port == t.local_port) return &l.cfg;
+    }
+    return nullptr;
+}
+
+tcp::tcb* engine::create_connection(const tcp::four_tuple& t, const tcp_config& cfg) {
+    connection* c = open_slot(t, cfg, true);
+    return c != nullptr ? &*c->_tcb : nullptr;
+}
+
+tcp::seq_num engine::next_iss(const tcp::four_tuple& t, time_point now) const {
+    return _isn.next({t.local_ip, t.remote_ip, t.local_port, t.remote_port},
+                     std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()));
+}
+
+// ---------------------------------------------------------------------------
+// Connections
+
+connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive) {
+    if (_free.empty()) return nullptr;
+    insert_result<uint32_t> inserted = _flows.insert(t);
+    if (inserted.status != insert_status::inserted) return nullptr;
+    uint32_t* entry = inserted.value;
+    uint32_t i = _free.back();
+    _free.pop_back();
+    *entry = i;
+    connection& c = _connections[i];
+    std::size_t block = std::size_t{_settings.send_buffer} + _settings.receive_buffer;
+    uint8_t* base = _buffers + block * i;
+    tcp::connection_storage storage{std::span(base, cfg.send_buffer),
+                                    std::span(base + _settings.send_buffer, cfg.receive_buffer)};
+    c._tcb.emplace(cfg, t, storage);
+    c._passive = passive;
+    c._announced = !passive;
+    c.user = nullptr;
+    c._filed = no_deadline;
+    _touched = i;
+    return &c;
+}
+
+// After any call into a connection's TCB: deliver its events to the
+// application (whose calls may cause more), then file its timer, or hand it
+// to TIME_WAIT, or free it.
+void engine::settle(time_point now, connection& c) {
+    connection* outer = _dispatching;
+    _dispatching = &c;
+    for (uint8_t ev = c._tcb->take_events(); ev != 0; ev = c._tcb->take_events()) {
+        dispatch(c, ev);
+        flush_output(now, &c);
+    }
+    _dispatching = outer;
+    tcp::tcp_state s = c._tcb->state();
+    if (s == tcp::tcp_state::time_wait) {
+        _time_wait.insert(tcp::make_time_wait_entry(*c._tcb, now));
+    }
+    if (s == tcp::tcp_state::time_wait || s == tcp::tcp_state::closed) {
+        free_slot(c);
+        return;
+    }
+    refile_timer(c);
+}
+
+void engine::dispatch(connection& c, uint8_t ev) {
+    if ((ev & tcp_events::connected) != 0) {
+        ++_counters.connections_opened;
+        c._announced = true;
+        _handler.on_open(c);
+    }
+    if (!c._announced) return;  // a half-open passive connection the application never saw
+    if ((ev & tcp_events::readable) != 0) _handler.on_data(c);
+    if ((ev & tcp_events::writable) != 0) _handler.on_writable(c);
+    if ((ev & tcp_events::peer_closed) != 0) _handler.on_peer_closed(c);
+    if ((ev & tcp_events::closed) != 0) _handler.on_closed(c, c._tcb->reason());
+}
+
+void engine::free_slot(connection& c) {
+    ++_counters.connections_closed;
+    _wheel.cancel(_timers[c._index]);
+    _flows.erase(c._tcb->tuple());
+    c._tcb.reset();
+    c.user = nullptr;
+    _free.push_back(c._index);
+}
+
+void engine::refile_timer(connection& c) {
+    time_point deadline = c._tcb->next_deadline();
+    if (deadline == c._filed) return;
+    c._filed = deadline;
+    if (deadline == no_deadline) {
+        _wheel.cancel(_timers[c._index]);
+    } else {
+        _wheel.arm(_timers[c._index], deadline);
+    }
+}
+
+void engine::run_timers(time_point now) {
+    _wheel.advance(now, _settings.timer_budget, [this, now](timer_hook& hook) {
+        connection& c = _connections[static_cast<uint32_t>(&hook - _timers.data())];
+        c._filed = no_deadline;
+        c._tcb->on_timer(now, _out);
+        flush_output(now, &c);
+        settle(now, c);
+    });
+}
+
+connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
+                            void* user) {
+    if (!tcp_config_problem(cfg).empty() || cfg.send_buffer > _settings.send_buffer ||
+        cfg.receive_buffer > _settings.receive_buffer) {
+        return nullptr;
+    }
+    // An ephemeral port no connection or TIME_WAIT entry of this tuple uses.
+    for (uint32_t tries = 0; tries < 28232; ++tries) {
+        uint16_t local_port = _next_ephemeral;
+        _next_ephemeral = _next_ephemeral == 60999 ? 32768 : _next_ephemeral + 1;  // Linux's default range
+        tcp::four_tuple t{_settings.ip, remote_ip, local_port, remote_port};
+        if (_flows.find(t) != nullptr || _time_wait.find(t) != nullptr) continue;
+        connection* c = open_slot(t, cfg, false);
+        if (c == nullptr) return nullptr;
+        c->user = user;
+        _now = std::max(_now, now);
+        c->_tcb->open_active(now, next_iss(t, now), _out);
+        flush_output(now, c);
+        settle(now, *c);
+        return c;
+    }
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// The application's calls on a connection
+
+uint32_t connection::send(std::span<const uint8_t> data) {
+    uint32_t n = _tcb->send(_engine->_now, data, _engine->_out);
+    _engine->after_app_call(*this);
+    return n;
+}
+
+void connection::consume(uint32_t n) {
+    _tcb->consume(_engine->_now, n, _engine->_out);
+    _engine->after_app_call(*this);
+}
+
+void connection::shutdown() {
+    _tcb->shutdown(_engine->_now, _engine->_out);
+    _engine->after_app_call(*this);
+}
+
+void connection::close() {
+    _tcb->close(_engine->_now, _engine->_out);
+    _engine->after_app_call(*this);
+}
+
+void connection::abort() {
+    _tcb->abort(_engine->_now, _engine->_out);
+    _engine->after_app_call(*this);
+}
+
+// Sends what the call produced; outside this connection's own callbacks also
+// delivers its events (a close can end it at once), inside them the settle
+// already running does.
+void engine::after_app_call(connection& c) {
+    flush_output(_now, &c);
+    if (_dispatching != &c) settle(_now, c);
+}
+
+// ---------------------------------------------------------------------------
+// TX
+
+// Turns the core's segments into frames. The payload views point into the
+// connection's send ring, so this runs before the next call into it; when the
+// core stopped for room (data_pending), `c` may send more.
+void engine::flush_output(time_point now, connection* c) {
+    for (;;) {
+        for (uint32_t i = 0; i < _out.count; ++i) send_segment(_out.segments[i]);
+        bool more = _out.data_pending;
+        _out.clear();
+        if (!more || c == nullptr || !c->_tcb) return;
+        c->_tcb->transmit(now, _out);
+    }
+}
+
+rte_mbuf* engine::alloc_frame() {
+    rte_mbuf* m = rte_pktmbuf_alloc(_port.pool());
+    if (m == nullptr) _counters.drop(engine_drop::tx_no_mbuf);
+    return m;
+}
+
+void engine::send_segment(const tcp::outgoing_segment& s) {
+    rte_mbuf* m = alloc_frame();
+    if (m == nullptr) return;
+    wire::tcp_frame_spec spec = tcp::to_frame_spec(s);
+    spec.src_mac = _port.mac();
+    spec.ip_id = _ip_id++;
+    spec.tx = _port.tx_checksum_offload() ? wire::tx_checksum::offload : wire::tx_checksum::software;
+    auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
+    std::size_t len = wire::write_tcp_frame(out, spec);
+    m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+    if (spec.tx == wire::tx_checksum::offload) {
+        m->ol_flags |= wire::tx_checksum_ol_flags;
+        m->l2_len = 14;
+        m->l3_len = 20;
+    }
+    send_frame(m, next_hop(s.tuple.remote_ip));
+}
+
+// The destination MAC comes from the ARP cache; an unknown next hop holds the
+// frame (bounded) while a request goes out.
+void engine::send_frame(rte_mbuf* m, uint32_t hop) {
+    if (const wire::mac_address* mac = _arp.lookup(hop, _now)) {
+        wire::store_mac(rte_pktmbuf_mtod(m, uint8_t*), *mac);
+        enqueue_tx(m);
+        return;
+    }
+    auto r = _arp.enqueue(hop, m, _now);
+    switch (r.status) {
+    case arp_enqueue_status::queued_send_request:
+        send_arp_request(hop);
+        return;
+    case arp_enqueue_status::queued:
+        return;
+    case arp_enqueue_status::queued_dropped_oldest:
+    case arp_enqueue_status::table_full:
+        _counters.drop(engine_drop::arp_unresolved);
+        rte_pktmbuf_free(r.packet);
+        return;
+    case arp_enqueue_status::reachable:
+        send_frame(r.packet, hop);
+        return;
+    }
+}
+
+void engine::send_arp_request(uint32_t ip) {
+    rte_mbuf* m = alloc_frame();
+    if (m == nullptr) return;
+    auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
+    m->data_len = m->pkt_len = static_cast<uint32_t>(wire::write_arp_request(out, _port.mac(), _settings.ip, ip));
+    enqueue_tx(m);
+}
+
+uint32_t engine::next_hop(uint32_t ip) const {
+    uint32_t mask = _settings.prefix == 0 ? 0 : ~uint32_t{0} << (32 - _settings.prefix);
+    bool on_link = (ip & mask) == (_settings.ip & mask);
+    return on_link || !_settings.gateway ? ip : *_settings.gateway;
+}
+
+void engine::enqueue_tx(rte_mbuf* m) {
+    if (_tx_count == _tx.size()) flush_tx();
+    ++_counters.tx_packets;
+    _counters.tx_bytes += m->pkt_len;
+    _tx[_tx_count++] = m;
+}
+
+// Sends the batch; what the queue does not take after a few tries is freed
+// and counted (a full TX ring must not stall the loop).
+void engine::flush_tx() {
+    uint32_t sent = 0;
+    for (int tries = 0; tries < 4 && sent < _tx_count; ++tries) {
+        sent += _port.tx_burst(_settings.queue, _tx.data() + sent, static_cast<uint16_t>(_tx_count - sent));
+    }
+    for (uint32_t i = sent; i < _tx_count; ++i) {
+        _counters.drop(engine_drop::tx_queue_full);
+        rte_pktmbuf_free(_tx[i]);
+    }
+    _tx_count = 0;
+}
+
+}  // namespace fptcp::engine

@@ -1,0 +1,193 @@
+#pragma once
+// One engine per lcore (docs/architecture.md, "The engine"): it polls one
+// queue of one port, owns every table, timer and connection of that lcore,
+// and runs the application's callbacks inline (run to completion). Nothing in
+// it is shared with another lcore, so nothing in it locks.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/arp_cache.hh"
+#include "engine/counters.hh"
+#include "engine/flow_table.hh"
+#include "engine/time_wait_table.hh"
+#include "engine/timer_wheel.hh"
+#include "fptcp/close_reason.hh"
+#include "fptcp/tcp_config.hh"
+#include "tcp/demux.hh"
+#include "tcp/isn.hh"
+
+struct rte_mbuf;
+
+namespace fptcp::port {
+class port;
+}
+namespace fptcp::wire {
+struct parsed_frame;
+}
+
+namespace fptcp::engine {
+
+using tcp::no_deadline;
+
+class engine;
+
+// A TCP connection as the application sees it. Valid from the callback that
+// announces it (on_open, or connect()'s return) until on_closed returns.
+class connection {
+public:
+    // Copies what fits into the send buffer and sends what the windows allow.
+    uint32_t send(std::span<const uint8_t> data);
+    uint32_t send_space() const { return _tcb->send_space(); }
+    // Received in-order bytes, zero-copy (two spans: the ring may wrap);
+    // consume() what was used so the window can open.
+    std::array<std::span<const uint8_t>, 2> readable() const { return _tcb->readable(); }
+    void consume(uint32_t n);
+    void shutdown();  // half-close: our FIN after the queued data
+    void close();     // full close (RST if unread data remains)
+    void abort();     // RST now
+
+    const tcp::four_tuple& tuple() const { return _tcb->tuple(); }
+    tcp::tcp_state state() const { return _tcb->state(); }
+    bool passive() const { return _passive; }
+    // A number below engine_settings::max_connections, unique among open
+    // connections: applications index their own per-connection state by it.
+    uint32_t slot() const { return _index; }
+
+    void* user = nullptr;  // the application's own pointer
+
+private:
+    friend class engine;
+    engine* _engine = nullptr;
+    std::optional<tcp::tcb> _tcb;
+    time_point _filed = no_deadline;  // the deadline the timer wheel holds
+    uint32_t _index = 0;
+    bool _announced = false;  // the application knows it (on_open, or connect())
+    bool _passive = false;
+};
+
+// The application's callbacks. One indirect call per event is the price of
+// embedding; everything below the callbacks is statically dispatched.
+class handler {
+public:
+    virtual ~handler() = default;
+    virtual void on_open(connection&) {}         // handshake complete, either role
+    virtual void on_data(connection&) {}         // new bytes in readable()
+    virtual void on_writable(connection&) {}     // send buffer space was freed
+    virtual void on_peer_closed(connection&) {}  // the peer's FIN: no more data will come
+    virtual void on_closed(connection&, close_reason) {}  // last call for this connection
+};
+
+struct engine_settings {
+    uint32_t ip = 0;  // host order
+    uint8_t prefix = 24;
+    std::optional<uint32_t> gateway;
+    uint32_t max_connections = 65536;
+    uint32_t max_time_wait = 262144;
+    // Buffer memory reserved per connection: listeners and connect() may use
+    // less, not more (their tcp_config's send_buffer / receive_buffer).
+    uint32_t send_buffer = 64 * 1024;
+    uint32_t receive_buffer = 64 * 1024;
+    uint16_t queue = 0;
+    uint32_t timer_budget = 4096;      // timer expiries handled per poll
+    uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
+};
+
+class engine {
+public:
+    // Returns nullptr and sets `error` when the settings cannot work.
+    static std::unique_ptr<engine> create(port::port& p, const engine_settings& s, handler& h, std::string& error);
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    // Passive open on `port` with these TCP settings; false (and `error`) when
+    // the settings exceed the engine's buffers or too many listeners exist.
+    bool listen(uint16_t port, const tcp_config& cfg, std::string& error);
+    // Active open; nullptr when no connection slot or local port is free.
+    connection* connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
+                        void* user = nullptr);
+
+    // One iteration of the loop: RX burst, TCP, callbacks, timers, reaping,
+    // TX flush. `now` comes from the caller's clock (TSC in production).
+    void poll(time_point now);
+
+    const engine_counters& counters() const { return _counters; }
+    const tcp::tcp_counters& tcp_counters() const { return _out.counters; }
+    uint32_t active_connections() const { return _flows.size(); }
+    uint32_t time_wait_connections() const { return static_cast<uint32_t>(_time_wait.size()); }
+
+    // tcp::demux's owner interface (tcp/demux.hh); not for applications.
+    tcp::tcb* find_connection(const tcp::four_tuple& t);
+    tcp::time_wait_entry* find_time_wait(const tcp::four_tuple& t) { return _time_wait.find(t); }
+    void erase_time_wait(const tcp::four_tuple& t) { _time_wait.erase(t); }
+    const tcp_config* find_listener(const tcp::four_tuple& t) const;
+    tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
+    tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now) const;
+
+private:
+    friend class connection;
+    static constexpr uint16_t burst_size = 32;
+    static constexpr uint32_t max_listeners = 16;
+
+    struct listener {
+        uint16_t port;
+        tcp_config cfg;
+    };
+
+    engine(port::port& p, const engine_settings& s, handler& h);
+
+    // RX
+    void receive(time_point now, rte_mbuf* m);
+    void receive_arp(time_point now, const wire::parsed_frame& f);
+    void receive_icmp(const wire::parsed_frame& f);
+    void receive_tcp(time_point now, const wire::parsed_frame& f);
+    // connections
+    connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
+    void settle(time_point now, connection& c);
+    void after_app_call(connection& c);
+    void dispatch(connection& c, uint8_t events);
+    void free_slot(connection& c);
+    void refile_timer(connection& c);
+    // TX
+    void flush_output(time_point now, connection* c);
+    void send_segment(const tcp::outgoing_segment& s);
+    void send_frame(rte_mbuf* m, uint32_t next_hop);
+    void send_arp_request(uint32_t ip);
+    void enqueue_tx(rte_mbuf* m);
+    void flush_tx();
+    uint32_t next_hop(uint32_t ip) const;
+    rte_mbuf* alloc_frame();
+    void run_timers(time_point now);
+
+    port::port& _port;
+    engine_settings _settings;
+    handler& _handler;
+    std::vector<listener> _listeners;
+    std::vector<connection> _connections;
+    std::vector<uint32_t> _free;  // free connection slots (LIFO: warm memory first)
+    std::vector<timer_hook> _timers;  // one per connection slot, same index
+    flow_table<uint32_t> _flows;      // tuple -> connection slot
+    time_wait_table _time_wait;
+    timer_wheel _wheel;
+    arp_cache<rte_mbuf*> _arp;
+    tcp::isn_generator _isn;
+    uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
+    std::size_t _buffers_size = 0;
+    uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made
+    connection* _dispatching = nullptr;  // whose events are being delivered
+    time_point _now;                  // of the current poll, for the application's calls
+    uint16_t _ip_id = 0;
+    uint16_t _next_ephemeral = 32768;
+    std::array<rte_mbuf*, 2 * burst_size> _tx{};
+    uint32_t _tx_count = 0;
+    tcp::tcp_output _out;
+    engine_counters _counters;
+};
+
+}  // namespace fptcp::engine

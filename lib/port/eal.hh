@@ -1,0 +1,44 @@
+// EAL start-up behind fptcp's own options.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "port/port_spec.hh"
+
+namespace fptcp::port {
+
+struct eal_settings {
+    std::vector<port_spec> ports;  // index in this vector = index for port::open
+    std::string lcores = "0";      // EAL -l list, e.g. "0-3"
+    std::string file_prefix;       // empty: "fptcp-<pid>"
+    std::string passthrough;       // --eal "..." from the user, split on spaces, appended last
+    bool allow_hugepages = true;   // false forces --no-huge
+    uint32_t memory_mb = 512;      // -m when running without hugepages
+    uint16_t queues = 1;           // af_packet qpairs (other kinds size queues in port::open)
+};
+
+// True when some hugepage size has free pages
+// (/sys/kernel/mm/hugepages/*/free_hugepages > 0).
+bool hugepages_available();
+
+// Empty when the process may open these ports, else one line saying which
+// privilege is missing: tap needs CAP_NET_ADMIN, af_packet CAP_NET_RAW, pci
+// root. ring and memif need nothing.
+std::string check_port_privileges(const std::vector<port_spec>& ports);
+
+// The argv given to rte_eal_init (argv[0] = program_name), without touching
+// the system: `hugepages` says whether hugepages are used.
+std::vector<std::string> eal_arguments(const eal_settings& settings, const char* program_name, bool hugepages);
+
+// Starts the EAL once per process. Empty on success, else one line (bad
+// arguments, missing privileges, rte_strerror(rte_errno) of rte_eal_init).
+// Without free hugepages, or with allow_hugepages false, runs with
+// --no-huge -m memory_mb; the former prints a one-line warning on stderr.
+std::string start_eal(const eal_settings& settings, const char* program_name);
+
+// rte_eal_cleanup(); call after every port is destroyed.
+void stop_eal();
+
+}  // namespace fptcp::port

@@ -1,0 +1,432 @@
+#include "port/port.hh"
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace fptcp::port {
+namespace {
+
+using kind = port_spec::kind;
+
+std::string describe(int ret) { return rte_strerror(ret < 0 ? -ret : ret); }
+
+// ---- ring links: two ring ports wired back to back in one process --------
+//
+// DPDK's own net_ring vdev (nodeaction=NAME:NODE:CREATE|ATTACH) gives both
+// ports the same rings for RX and TX, so a port receives its own frames.
+// Here rte_eth_from_rings gets crossed rings instead: side 0 transmits into
+// `forward` and receives from `backward`; side 1 the other way round.
+struct ring_link {
+    std::vector<rte_ring*> forward;   // side 0 TX -> side 1 RX
+    std::vector<rte_ring*> backward;  // side 1 TX -> side 0 RX
+    std::array<bool, 2> open{};
+};
+
+std::map<std::string, ring_link>& ring_links() {
+    static std::map<std::string, ring_link> links;
+    return links;
+}
+
+void drain(const std::vector<rte_ring*>& rings) {
+    for (rte_ring* r : rings) {
+        void* m = nullptr;
+        while (rte_ring_dequeue(r, &m) == 0) {
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        }
+    }
+}
+
+void free_rings(std::vector<rte_ring*>& rings) {
+    for (rte_ring* r : rings) {
+        rte_ring_free(r);
+    }
+    rings.clear();
+}
+
+bool create_rings(const std::string& link, char direction, uint16_t count, uint32_t size,
+                  std::vector<rte_ring*>& rings, std::string& error) {
+    for (uint16_t q = 0; q < count; ++q) {
+        std::string name = "fr_" + link + "_" + direction + std::to_string(q);
+        rte_ring* r = rte_ring_create(name.c_str(), size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+        if (r == nullptr) {
+            error = "cannot create rte_ring " + name + ": " + describe(rte_errno);
+            return false;
+        }
+        rings.push_back(r);
+    }
+    return true;
+}
+
+// Creates side 0 or 1 of the link named spec.name; returns the ethdev port id.
+std::optional<uint16_t> open_ring(const port_spec& spec, unsigned index, const port_settings& settings, int& side,
+                                  std::string& error) {
+    ring_link& link = ring_links()[spec.name];
+    if (link.open[0] && link.open[1]) {
+        error = "ring link '" + spec.name + "' already has two ports";
+        return std::nullopt;
+    }
+    if (link.forward.empty()) {
+        uint16_t tx = settings.tx_queues == 0 ? 1 : settings.tx_queues;
+        uint16_t rx = settings.rx_queues == 0 ? 1 : settings.rx_queues;
+        uint32_t size = std::max(settings.rx_ring, settings.tx_ring);
+        if (!create_rings(spec.name, 'f', tx, size, link.forward, error) ||
+            !create_rings(spec.name, 'b', rx, size, link.backward, error)) {
+            free_rings(link.forward);
+            free_rings(link.backward);
+            ring_links().erase(spec.name);
+            return std::nullopt;
+        }
+    }
+    side = link.open[0] ? 1 : 0;
+    auto& rx = side == 0 ? link.backward : link.forward;
+    auto& tx = side == 0 ? link.forward : link.backward;
+    // rte_eth_from_rings prefixes "net_ring_" itself.
+    std::string name = ethdev_name(spec, index, static_cast<unsigned>(side));
+    int id = rte_eth_from_rings(name.c_str() + std::strlen("net_ring_"), rx.data(), static_cast<unsigned>(rx.size()), tx.data(),
+                                static_cast<unsigned>(tx.size()), rte_socket_id());
+    if (id < 0) {
+        error = "cannot create ring port " + name + ": " + describe(rte_errno);
+        if (!link.open[0] && !link.open[1]) {
+            free_rings(link.forward);
+            free_rings(link.backward);
+            ring_links().erase(spec.name);
+        }
+        return std::nullopt;
+    }
+    link.open[static_cast<unsigned>(side)] = true;
+    return static_cast<uint16_t>(id);
+}
+
+// Frames in flight on the link may come from this side's pool, which is about
+// to be freed: drop them all. The last side out frees the rings.
+void close_ring(const std::string& link_name, int side) {
+    auto it = ring_links().find(link_name);
+    if (it == ring_links().end()) {
+        return;
+    }
+    ring_link& link = it->second;
+    drain(link.forward);
+    drain(link.backward);
+    link.open[static_cast<unsigned>(side)] = false;
+    if (!link.open[0] && !link.open[1]) {
+        free_rings(link.forward);
+        free_rings(link.backward);
+        ring_links().erase(it);
+    }
+}
+
+std::optional<uint16_t> find_pci_port(const std::string& bdf) {
+    uint16_t id = 0;
+    if (rte_eth_dev_get_port_by_name(bdf.c_str(), &id) == 0) {
+        return id;
+    }
+    // Some PMDs name their ethdevs differently (several ports per device):
+    // take the first port whose rte_device is the BDF.
+    RTE_ETH_FOREACH_DEV(id) {
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(id, &info) == 0 && info.device != nullptr && bdf == rte_dev_name(info.device)) {
+            return id;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+const std::array<uint8_t, 40>& symmetric_rss_key() {
+    static const std::array<uint8_t, 40> key = [] {
+        std::array<uint8_t, 40> k{};
+        for (std::size_t i = 0; i < k.size(); i += 2) {
+            k[i] = 0x6d;
+            k[i + 1] = 0x5a;
+        }
+        return k;
+    }();
+    return key;
+}
+
+port::port(const port_spec& spec, uint16_t id, std::string name) : _spec(spec), _id(id), _name(std::move(name)) {}
+
+std::unique_ptr<port> port::open(const port_spec& spec, unsigned index, const port_settings& settings,
+                                 std::string& error) {
+    std::string prefix = "port " + to_string(spec) + ": ";
+    std::optional<uint16_t> id;
+    std::string name;
+    int side = -1;
+    switch (spec.type) {
+    case kind::tap:
+    case kind::af_packet:
+    case kind::memif: {
+        name = ethdev_name(spec, index);
+        uint16_t found = 0;
+        if (rte_eth_dev_get_port_by_name(name.c_str(), &found) == 0) {
+            id = found;
+        } else {
+            error = prefix + "no DPDK device " + name + " (the EAL did not create it; see its log above)";
+            return nullptr;
+        }
+        break;
+    }
+    case kind::pci:
+        name = spec.name;
+        id = find_pci_port(spec.name);
+        if (!id) {
+            error = prefix + "no DPDK port on " + spec.name + " (is it bound to vfio-pci? see docs/ports.md)";
+            return nullptr;
+        }
+        break;
+    case kind::ring: {
+        std::string detail;
+        id = open_ring(spec, index, settings, side, detail);
+        if (!id) {
+            error = prefix + detail;
+            return nullptr;
+        }
+        name = ethdev_name(spec, index, static_cast<unsigned>(side));
+        break;
+    }
+    }
+    std::unique_ptr<port> p(new port(spec, *id, name));
+    p->_ring_side = side;
+    std::string detail;
+    if (!p->configure(settings, detail)) {
+        error = prefix + detail;
+        return nullptr;
+    }
+    return p;
+}
+
+bool port::configure(const port_settings& settings, std::string& error) {
+    rte_eth_dev_info info{};
+    if (int ret = rte_eth_dev_info_get(_id, &info); ret != 0) {
+        error = "rte_eth_dev_info_get: " + describe(ret);
+        return false;
+    }
+    _rx_queues = std::min<uint16_t>(settings.rx_queues == 0 ? 1 : settings.rx_queues, info.max_rx_queues);
+    _tx_queues = std::min<uint16_t>(settings.tx_queues == 0 ? 1 : settings.tx_queues, info.max_tx_queues);
+    if (_rx_queues == 0 || _tx_queues == 0) {
+        error = "the device offers no RX or TX queue";
+        return false;
+    }
+    if (!configure_device(_rx_queues, _tx_queues, error) || !setup_queues(settings, error)) {
+        return false;
+    }
+    if (int ret = rte_eth_dev_start(_id); ret != 0) {
+        error = "rte_eth_dev_start: " + describe(ret);
+        return false;
+    }
+    _started = true;
+    if (_rss) {
+        program_reta();
+    }
+    switch (_spec.type) {
+    case kind::tap:
+    case kind::af_packet:
+        // Kernel-backed: the tap PMD reads whatever the kernel writes to the
+        // TAP, and an af_packet port takes the interface's own MAC, so frames
+        // for us arrive without promiscuous mode; leave the kernel's
+        // interface flags as the user set them.
+        break;
+    case kind::memif:
+    case kind::ring:
+    case kind::pci:
+        // Only frames to our MAC, broadcast (ARP) and multicast. memif and
+        // ring do not filter and answer -ENOTSUP, which is fine.
+        rte_eth_promiscuous_disable(_id);
+        break;
+    }
+    rte_ether_addr addr{};
+    if (_spec.type == kind::ring) {
+        // The ring PMD's address is all zeros: give each ring port a locally
+        // administered one of its own, 02:72:6e:67:<port id>.
+        addr = {{0x02, 0x72, 0x6e, 0x67, static_cast<uint8_t>(_id >> 8), static_cast<uint8_t>(_id)}};
+        rte_eth_dev_default_mac_addr_set(_id, &addr);
+        std::memcpy(_mac.data(), addr.addr_bytes, _mac.size());
+    } else if (rte_eth_macaddr_get(_id, &addr) == 0) {
+        std::memcpy(_mac.data(), addr.addr_bytes, _mac.size());
+    }
+    return true;
+}
+
+bool port::configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string& error) {
+    rte_eth_dev_info info{};
+    rte_eth_dev_info_get(_id, &info);
+    rte_eth_conf conf{};
+    constexpr uint64_t rx_checksum = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+    constexpr uint64_t tx_checksum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+    _rx_checksum = (info.rx_offload_capa & rx_checksum) == rx_checksum;
+    _tx_checksum = (info.tx_offload_capa & tx_checksum) == tx_checksum;
+    _tx_multi_segment = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    if (_rx_checksum) {
+        conf.rxmode.offloads |= rx_checksum;
+    }
+    if (_tx_checksum) {
+        conf.txmode.offloads |= tx_checksum;
+    }
+    if (_tx_multi_segment) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    }
+    // RSS over IPv4/TCP with the symmetric key (hash_key_size may be larger
+    // than 40, e.g. 52 on i40e: the repeating pattern just continues).
+    uint64_t hash_types = info.flow_type_rss_offloads & (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP);
+    std::vector<uint8_t> key(info.hash_key_size == 0 ? 40 : info.hash_key_size);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        key[i] = i % 2 == 0 ? 0x6d : 0x5a;
+    }
+    // The tap PMD advertises RSS, but the kernel picks a TAP queue with its
+    // own flow hash (tun_automq_select_queue), not Toeplitz with our key; the
+    // PMD's eBPF RSS needs rte_flow, which it turns off without sch_multiq.
+    // So a multi-queue TAP counts as "no RSS": the engine dispatches flows.
+    _rss = rx_queues > 1 && (hash_types & RTE_ETH_RSS_NONFRAG_IPV4_TCP) != 0 && _spec.type != kind::tap;
+    if (_rss) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_key = key.data();
+        conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(key.size());
+        conf.rx_adv_conf.rss_conf.rss_hf = hash_types;
+        if ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH) != 0) {
+            conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+        }
+        _reta_size = info.reta_size;
+    }
+    int ret = rte_eth_dev_configure(_id, rx_queues, tx_queues, &conf);
+    if (ret != 0 && _rss) {
+        // Some virtual devices advertise hash types but refuse the key: run
+        // without RSS (the engine dispatches in software).
+        _rss = false;
+        _reta_size = 0;
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        conf.rx_adv_conf.rss_conf = {};
+        conf.rxmode.offloads &= ~RTE_ETH_RX_OFFLOAD_RSS_HASH;
+        ret = rte_eth_dev_configure(_id, rx_queues, tx_queues, &conf);
+    }
+    _rx_offloads = conf.rxmode.offloads;
+    _tx_offloads = conf.txmode.offloads;
+    if (ret != 0) {
+        error = "rte_eth_dev_configure with " + std::to_string(rx_queues) + " RX and " + std::to_string(tx_queues) +
+                " TX queues: " + describe(ret);
+        return false;
+    }
+    return true;
+}
+
+bool port::setup_queues(const port_settings& settings, std::string& error) {
+    uint16_t rx_desc = settings.rx_ring;
+    uint16_t tx_desc = settings.tx_ring;
+    if (int ret = rte_eth_dev_adjust_nb_rx_tx_desc(_id, &rx_desc, &tx_desc); ret != 0) {
+        error = "rte_eth_dev_adjust_nb_rx_tx_desc: " + describe(ret);
+        return false;
+    }
+    int socket = rte_eth_dev_socket_id(_id);
+    std::string pool_name = "fptcp_mp_" + std::to_string(_id);
+    _pool = rte_pktmbuf_pool_create(pool_name.c_str(), settings.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    if (_pool == nullptr) {
+        error = "cannot create a pool of " + std::to_string(settings.mbufs) + " mbufs: " + describe(rte_errno) +
+                " (reserve hugepages or raise --memory; see docs/ports.md)";
+        return false;
+    }
+    rte_eth_dev_info info{};
+    rte_eth_dev_info_get(_id, &info);
+    rte_eth_rxconf rxconf = info.default_rxconf;
+    rxconf.offloads = _rx_offloads;
+    rte_eth_txconf txconf = info.default_txconf;
+    txconf.offloads = _tx_offloads;
+    for (uint16_t q = 0; q < _rx_queues; ++q) {
+        if (int ret = rte_eth_rx_queue_setup(_id, q, rx_desc, static_cast<unsigned>(socket), &rxconf, _pool); ret != 0) {
+            error = "rte_eth_rx_queue_setup " + std::to_string(q) + ": " + describe(ret);
+            return false;
+        }
+    }
+    for (uint16_t q = 0; q < _tx_queues; ++q) {
+        if (int ret = rte_eth_tx_queue_setup(_id, q, tx_desc, static_cast<unsigned>(socket), &txconf); ret != 0) {
+            error = "rte_eth_tx_queue_setup " + std::to_string(q) + ": " + describe(ret);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Entry i -> queue i % queues(), written explicitly so the engine can predict
+// the queue of a flow with rte_softrss (ARCHITECTURE.md: active opens).
+void port::program_reta() {
+    if (_reta_size == 0) {
+        return;
+    }
+    std::vector<rte_eth_rss_reta_entry64> reta((_reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+    for (uint16_t i = 0; i < _reta_size; ++i) {
+        auto& group = reta[i / RTE_ETH_RETA_GROUP_SIZE];
+        group.mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+        group.reta[i % RTE_ETH_RETA_GROUP_SIZE] = static_cast<uint16_t>(i % _rx_queues);
+    }
+    if (rte_eth_dev_rss_reta_update(_id, reta.data(), _reta_size) != 0) {
+        // Most PMDs default to the same round-robin table; keep going.
+        RTE_LOG(WARNING, USER1, "fptcp: port %s: RETA update refused, relying on the default table\n", _name.c_str());
+    }
+}
+
+port::~port() {
+    if (_started) {
+        rte_eth_dev_stop(_id);
+    }
+    if (_spec.type == kind::ring) {
+        // rte_vdev_uninit closes the ethdev and frees the name for reuse.
+        rte_vdev_uninit(_name.c_str());
+        close_ring(_spec.name, _ring_side);
+    } else {
+        rte_eth_dev_close(_id);
+    }
+    if (_pool != nullptr) {
+        rte_mempool_free(_pool);
+    }
+}
+
+uint16_t port::rx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rte_eth_rx_burst(_id, queue, pkts, n); }
+
+uint16_t port::tx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rte_eth_tx_burst(_id, queue, pkts, n); }
+
+bool port::link_up() const {
+    rte_eth_link link{};
+    return rte_eth_link_get_nowait(_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+bool port::wait_for_link(unsigned timeout_ms) const {
+    for (unsigned waited = 0;; waited += 10) {
+        if (link_up()) {
+            return true;
+        }
+        if (waited >= timeout_ms) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+port_counters port::counters() const {
+    rte_eth_stats s{};
+    port_counters c;
+    if (rte_eth_stats_get(_id, &s) == 0) {
+        c.rx_packets = s.ipackets;
+        c.tx_packets = s.opackets;
+        c.rx_bytes = s.ibytes;
+        c.tx_bytes = s.obytes;
+        c.rx_missed = s.imissed;
+        c.rx_errors = s.ierrors;
+        c.tx_errors = s.oerrors;
+        c.rx_no_mbuf = s.rx_nombuf;
+    }
+    return c;
+}
+
+}  // namespace fptcp::port
