@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "engine/engine.hh"
+#include "port/capture.hh"
 #include "port/eal.hh"
 #include "port/kernel_interface.hh"
 #include "port/port.hh"
@@ -164,6 +165,9 @@ int main(int argc, char** argv) {
         settings.max_connections = opts.max_connections;
         settings.send_buffer = opts.tcp.send_buffer;
         settings.receive_buffer = opts.tcp.receive_buffer;
+        std::unique_ptr<port::capture> pcap;
+        if (!opts.pcap.empty() && !(pcap = port::capture::open(opts.pcap, p->id(), error))) code = fail(1, error);
+        settings.pcap = pcap.get();
         app::server_handler handler(opts, opts.max_connections);
         std::unique_ptr<engine::engine> e;
         if (code == 0) e = engine::engine::create(*p, settings, handler, error);

@@ -41,7 +41,7 @@ struct alignas(64) engine_counters {
     uint64_t tx_packets = 0;
     uint64_t tx_bytes = 0;
     uint64_t connections_opened = 0;  // reached ESTABLISHED (either role)
-    uint64_t connections_closed = 0;  // TCB freed (to TIME_WAIT or CLOSED)
+    uint64_t connections_closed = 0;  // of those opened, freed (to TIME_WAIT or CLOSED)
     uint64_t time_wait_reaped = 0;
     uint64_t arp_replies = 0;
     uint64_t icmp_echo_replies = 0;

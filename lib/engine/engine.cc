@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "port/capture.hh"
 #include "port/port.hh"
 #include "tcp/wire_adapter.hh"
 #include "wire/arp.hh"
@@ -51,6 +52,9 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       _time_wait(s.max_time_wait),
       _wheel(4096, std::chrono::milliseconds(1), time_point{}),
       _isn(tcp::isn_secret::random()) {
+    // Passive TCBs point at their listener's tcp_config: the table must never
+    // reallocate (listen() stops at max_listeners).
+    _listeners.reserve(max_listeners);
     _free.reserve(s.max_connections);
     for (uint32_t i = s.max_connections; i > 0; --i) _free.push_back(i - 1);
     for (uint32_t i = 0; i < s.max_connections; ++i) {
@@ -89,6 +93,7 @@ void engine::poll(time_point now) {
     _now = now;
     std::array<rte_mbuf*, burst_size> rx;
     uint16_t n = _port.rx_burst(_settings.queue, rx.data(), burst_size);
+    if (_settings.pcap != nullptr && n > 0) _settings.pcap->record(rx.data(), n, false);
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
         receive(now, rx[i]);
@@ -243,13 +248,17 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     _free.pop_back();
     *entry = i;
     connection& c = _connections[i];
+    // The TCB keeps a pointer to its config: a listener's lives in the engine,
+    // connect()'s is the caller's (often a temporary), so it is copied here.
+    const tcp_config& own = passive ? cfg : (c._active_cfg = cfg);
     std::size_t block = std::size_t{_settings.send_buffer} + _settings.receive_buffer;
     uint8_t* base = _buffers + block * i;
-    tcp::connection_storage storage{std::span(base, cfg.send_buffer),
-                                    std::span(base + _settings.send_buffer, cfg.receive_buffer)};
-    c._tcb.emplace(cfg, t, storage);
+    tcp::connection_storage storage{std::span(base, own.send_buffer),
+                                    std::span(base + _settings.send_buffer, own.receive_buffer)};
+    c._tcb.emplace(own, t, storage);
     c._passive = passive;
     c._announced = !passive;
+    c._established = false;
     c.user = nullptr;
     c._filed = no_deadline;
     _touched = i;
@@ -281,6 +290,7 @@ void engine::settle(time_point now, connection& c) {
 void engine::dispatch(connection& c, uint8_t ev) {
     if ((ev & tcp_events::connected) != 0) {
         ++_counters.connections_opened;
+        c._established = true;
         c._announced = true;
         _handler.on_open(c);
     }
@@ -292,7 +302,7 @@ void engine::dispatch(connection& c, uint8_t ev) {
 }
 
 void engine::free_slot(connection& c) {
-    ++_counters.connections_closed;
+    if (c._established) ++_counters.connections_closed;
     _wheel.cancel(_timers[c._index]);
     _flows.erase(c._tcb->tuple());
     c._tcb.reset();
@@ -410,7 +420,10 @@ void engine::send_segment(const tcp::outgoing_segment& s) {
     wire::tcp_frame_spec spec = tcp::to_frame_spec(s);
     spec.src_mac = _port.mac();
     spec.ip_id = _ip_id++;
-    spec.tx = _port.tx_checksum_offload() ? wire::tx_checksum::offload : wire::tx_checksum::software;
+    // With a capture running, checksums are computed here so that the file
+    // shows the frames as they go on the wire.
+    bool offload = _port.tx_checksum_offload() && _settings.pcap == nullptr;
+    spec.tx = offload ? wire::tx_checksum::offload : wire::tx_checksum::software;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
     std::size_t len = wire::write_tcp_frame(out, spec);
     m->data_len = m->pkt_len = static_cast<uint32_t>(len);
@@ -472,6 +485,9 @@ void engine::enqueue_tx(rte_mbuf* m) {
 // Sends the batch; what the queue does not take after a few tries is freed
 // and counted (a full TX ring must not stall the loop).
 void engine::flush_tx() {
+    if (_settings.pcap != nullptr && _tx_count > 0) {
+        _settings.pcap->record(_tx.data(), static_cast<uint16_t>(_tx_count), true);
+    }
     uint32_t sent = 0;
     for (int tries = 0; tries < 4 && sent < _tx_count; ++tries) {
         sent += _port.tx_burst(_settings.queue, _tx.data() + sent, static_cast<uint16_t>(_tx_count - sent));

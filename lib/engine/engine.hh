@@ -25,6 +25,7 @@
 struct rte_mbuf;
 
 namespace fptcp::port {
+class capture;
 class port;
 }
 namespace fptcp::wire {
@@ -65,9 +66,11 @@ private:
     friend class engine;
     engine* _engine = nullptr;
     std::optional<tcp::tcb> _tcb;
+    tcp_config _active_cfg;  // connect()'s config, which the TCB points at
     time_point _filed = no_deadline;  // the deadline the timer wheel holds
     uint32_t _index = 0;
     bool _announced = false;  // the application knows it (on_open, or connect())
+    bool _established = false;  // counted in connections_opened
     bool _passive = false;
 };
 
@@ -96,6 +99,7 @@ struct engine_settings {
     uint16_t queue = 0;
     uint32_t timer_budget = 4096;      // timer expiries handled per poll
     uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
+    port::capture* pcap = nullptr;     // every frame in and out, when set
 };
 
 class engine {

@@ -58,6 +58,7 @@ class Ctx:
         self.log = log
         self.notes = []                   # printed next to PASS
         self.gen_path = None              # fptcp-gen, when built
+        self.peer_capture = False         # dumpcap on the Linux side too (--peer-capture)
 
     @property
     def counters(self):
@@ -88,7 +89,10 @@ class Ctx:
         cmd = self.server_cmd + self.server_args(pair.port_spec, f"{pair.fptcp_ip}/{pair.prefix}",
                                                  mode, msl, pcap_path, extra=extra)
         srv = Server(cmd, name=name or f"server({mode})", log=self.log)
-        with srv:
+        with contextlib.ExitStack() as stack:
+            if self.peer_capture:
+                stack.enter_context(peer_capture(self, pair, f"peer-{mode}"))
+            stack.enter_context(srv)
             srv.wait_tcp(pair.peer_ns, pair.fptcp_ip, HTTP_PORT, timeout=60)
             yield srv
 
@@ -98,6 +102,32 @@ class Ctx:
 
 
 # -- helpers -----------------------------------------------------------------
+@contextlib.contextmanager
+def peer_capture(ctx, pair, stem):
+    """dumpcap on the Linux end of the pair, into the case directory (debugging)."""
+    if not shutil.which("dumpcap"):
+        yield
+        return
+    path = ctx.path(f"{stem}-{int(time.monotonic() * 1000) % 100000}.pcapng")
+    proc = subprocess.Popen(netns.ns_cmd(pair.peer_ns, ["dumpcap", "-q", "-i", pair.peer_if, "-w", path]),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    line = b""
+    while time.monotonic() < deadline and b"Capturing on" not in line and proc.poll() is None:
+        line = proc.stderr.readline()
+    ctx.log(f"Linux-side capture: {path}")
+    try:
+        yield
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(2)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def require(*programs):
     for p in programs:
         if not shutil.which(p):

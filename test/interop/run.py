@@ -51,6 +51,8 @@ def parse_args(argv):
     p.add_argument("--client-cmd", help="active-open client (shell) template with {port} {ip} {url} "
                                         "{output}; default: examples/fptcp-fetch of the server's build")
     p.add_argument("--gen", help="path to fptcp-gen (default: next to the server binary)")
+    p.add_argument("--peer-capture", action="store_true",
+                   help="also capture on the Linux end of each veth (dumpcap), kept with a failing case")
     p.add_argument("--keep", action="store_true", help="keep every case's temporary directory")
     p.add_argument("-v", "--verbose", action="store_true", help="print the log as it goes")
     return p.parse_args(argv)
@@ -134,6 +136,7 @@ def main(argv):
 
         ctx = cases.Ctx(server_cmd, standin, client_cmd, tmp, log)
         ctx.gen_path = gen
+        ctx.peer_capture = a.peer_capture
         t0 = time.monotonic()
         status, detail = "PASS", ""
         try:

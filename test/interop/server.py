@@ -5,7 +5,7 @@ at exit it prints a line `fptcp-server: summary` followed by `key: value`
 lines; stop() returns those as a dict (numbers converted to int/float).
 """
 
-import os
+import ctypes
 import re
 import signal
 import socket
@@ -61,6 +61,14 @@ def parse_live(text):
     return last
 
 
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 class Server:
     """A server process; use as a context manager so it is always stopped."""
 
@@ -78,8 +86,12 @@ class Server:
     # -- life cycle ---------------------------------------------------------
     def start(self):
         self.log(f"starting {self.name}: {' '.join(self.cmd)}")
+        # Own session: a Ctrl-C at the terminal reaches the harness only, which
+        # then stops the server in order. PDEATHSIG: the server gets SIGTERM
+        # (a clean stop) if the harness dies without stopping it.
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, start_new_session=True)
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         running.add(self)
         for stream, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err)):
             t = threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
