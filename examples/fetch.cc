@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
         auto e = engine::engine::create(*p, settings, f, error);
         uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
         auto now = [&] { return time_point(std::chrono::microseconds((rte_rdtsc() - start) * 1000000 / hz)); };
+        p->wait_for_link(3000);  // a memif peer may still be connecting
         if (e && e->connect(now(), args.server, args.server_port, tcp_config{}) != nullptr) {
             while (!f.done && now() < time_point(std::chrono::seconds(args.timeout_s))) e->poll(now());
         }

@@ -51,7 +51,10 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       _flows(s.max_connections),
       _time_wait(s.max_time_wait),
       _wheel(4096, std::chrono::milliseconds(1), time_point{}),
-      _isn(tcp::isn_secret::random()) {
+      _isn(tcp::isn_secret::random()),
+      // RFC 6056 3.3.1: start the ephemeral search at a random port, so a
+      // restarted client does not reuse the tuples of its last run.
+      _next_ephemeral(static_cast<uint16_t>(first_ephemeral + tcp::isn_secret::random().k0 % ephemeral_count)) {
     // Passive TCBs point at their listener's tcp_config: the table must never
     // reallocate (listen() stops at max_listeners).
     _listeners.reserve(max_listeners);
@@ -338,9 +341,9 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
         return nullptr;
     }
     // An ephemeral port no connection or TIME_WAIT entry of this tuple uses.
-    for (uint32_t tries = 0; tries < 28232; ++tries) {
+    for (uint32_t tries = 0; tries < ephemeral_count; ++tries) {
         uint16_t local_port = _next_ephemeral;
-        _next_ephemeral = _next_ephemeral == 60999 ? 32768 : _next_ephemeral + 1;  // Linux's default range
+        _next_ephemeral = _next_ephemeral == first_ephemeral + ephemeral_count - 1 ? first_ephemeral : _next_ephemeral + 1;
         tcp::four_tuple t{_settings.ip, remote_ip, local_port, remote_port};
         if (_flows.find(t) != nullptr || _time_wait.find(t) != nullptr) continue;
         connection* c = open_slot(t, cfg, false);

@@ -138,6 +138,8 @@ private:
     friend class connection;
     static constexpr uint16_t burst_size = 32;
     static constexpr uint32_t max_listeners = 16;
+    static constexpr uint16_t first_ephemeral = 32768;  // Linux's default range, 32768-60999
+    static constexpr uint16_t ephemeral_count = 28232;
 
     struct listener {
         uint16_t port;
@@ -187,7 +189,7 @@ private:
     connection* _dispatching = nullptr;  // whose events are being delivered
     time_point _now;                  // of the current poll, for the application's calls
     uint16_t _ip_id = 0;
-    uint16_t _next_ephemeral = 32768;
+    uint16_t _next_ephemeral;
     std::array<rte_mbuf*, 2 * burst_size> _tx{};
     uint32_t _tx_count = 0;
     tcp::tcp_output _out;
