@@ -2,13 +2,22 @@
 // creates the TAP interface fptcp0, gives the kernel side 10.70.0.1/24, and
 // serves HTTP on 10.70.0.2:80, so that `curl http://10.70.0.2/` works from
 // the same machine. `fptcp-server --help` lists the options.
+//
+// One engine per lcore (--lcores N): lcore 0 is the main thread (it also
+// prints the status line), the others are EAL workers.
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
 
+#include <array>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <vector>
 
 #include "engine/engine.hh"
 #include "port/capture.hh"
@@ -25,6 +34,7 @@ using tcp::no_deadline;
 using tcp::time_point;
 
 volatile std::sig_atomic_t stop_requested = 0;
+std::atomic<bool> stop_all{false};  // read once per loop by every lcore
 
 void request_stop(int) { stop_requested = 1; }
 
@@ -33,7 +43,7 @@ int fail(int code, const std::string& message) {
     return code;
 }
 
-// The engine's clock: the TSC, in microseconds since start.
+// The engines' clock: the TSC, in microseconds since start.
 class tsc_clock {
     uint64_t _start = rte_rdtsc();
     double _us_per_cycle = 1e6 / static_cast<double>(rte_get_tsc_hz());
@@ -44,85 +54,234 @@ public:
     }
 };
 
+// What the status line and the summary show, summed over lcores.
 struct totals {
-    uint64_t opened, closed, reaped, rx, tx, rx_bytes, tx_bytes, retransmits, drops;
+    uint64_t opened = 0, closed = 0, reaped = 0, reopened = 0, rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0, retransmits = 0,
+             drops = 0, active = 0, time_wait = 0, requests = 0;
+
+    static constexpr std::size_t fields = 13;
+    std::array<uint64_t*, fields> all() {
+        return {&opened, &closed, &reaped, &reopened, &rx, &tx, &rx_bytes, &tx_bytes, &retransmits, &drops, &active, &time_wait,
+                &requests};
+    }
 };
 
-totals read_totals(const engine::engine& e) {
+totals read_totals(const engine::engine& e, const app::server_handler& h) {
     const auto& c = e.counters();
     const auto& t = e.tcp_counters();
-    uint64_t drops = 0;
-    for (uint64_t d : c.drops) drops += d;
-    for (uint64_t d : c.rx_parse_drops) drops += d;
-    for (uint64_t d : t.drops) drops += d;
-    return {c.connections_opened, c.connections_closed, c.time_wait_reaped, c.rx_packets, c.tx_packets,
-            c.rx_bytes, c.tx_bytes, t.retransmits, drops};
+    totals r;
+    for (uint64_t d : c.drops) r.drops += d;
+    for (uint64_t d : c.rx_parse_drops) r.drops += d;
+    for (uint64_t d : t.drops) r.drops += d;
+    r.opened = c.connections_opened;
+    r.closed = c.connections_closed;
+    r.reaped = c.time_wait_reaped;
+    r.reopened = c.time_wait_reopened;
+    r.rx = c.rx_packets;
+    r.tx = c.tx_packets;
+    r.rx_bytes = c.rx_bytes;
+    r.tx_bytes = c.tx_bytes;
+    r.retransmits = t.retransmits;
+    r.active = e.active_connections();
+    r.time_wait = e.time_wait_connections();
+    r.requests = h.requests();
+    return r;
 }
 
-void print_status(double seconds, const totals& now, const totals& before, const engine::engine& e) {
-    std::printf("t=%.0fs conn/s=%lu active=%u time_wait=%u rx_pps=%lu tx_pps=%lu Gbit/s=%.3f retrans=%lu drops=%lu\n",
-                seconds, now.opened - before.opened, e.active_connections(), e.time_wait_connections(),
-                now.rx - before.rx, now.tx - before.tx,
+// One lcore's engine, its handler, and the counters it publishes once a
+// second (relaxed atomics: the only cross-lcore reads, off the packet path).
+struct lcore_context {
+    std::unique_ptr<app::server_handler> handler;
+    std::unique_ptr<engine::engine> engine;
+    const tsc_clock* clock = nullptr;
+    std::array<std::atomic<uint64_t>, totals::fields> published{};
+
+    void publish() {
+        totals t = read_totals(*engine, *handler);
+        auto fields = t.all();
+        for (std::size_t i = 0; i < totals::fields; ++i) published[i].store(*fields[i], std::memory_order_relaxed);
+    }
+};
+
+int worker_loop(void* arg) {
+    auto& ctx = *static_cast<lcore_context*>(arg);
+    time_point next_publish{};
+    while (!stop_all.load(std::memory_order_relaxed)) {
+        time_point now = ctx.clock->now();
+        ctx.engine->poll(now);
+        if (now >= next_publish) {
+            ctx.publish();
+            next_publish = now + std::chrono::seconds(1);
+        }
+    }
+    return 0;
+}
+
+totals sum_published(std::vector<lcore_context>& lcores) {
+    totals sum;
+    auto fields = sum.all();
+    for (auto& l : lcores) {
+        for (std::size_t i = 0; i < totals::fields; ++i) *fields[i] += l.published[i].load(std::memory_order_relaxed);
+    }
+    return sum;
+}
+
+void print_status(double seconds, const totals& now, const totals& before) {
+    std::printf("t=%.0fs conn/s=%lu active=%lu time_wait=%lu rx_pps=%lu tx_pps=%lu Gbit/s=%.3f retrans=%lu drops=%lu\n",
+                seconds, now.opened - before.opened, now.active, now.time_wait, now.rx - before.rx, now.tx - before.tx,
                 static_cast<double>((now.rx_bytes - before.rx_bytes) + (now.tx_bytes - before.tx_bytes)) * 8 / 1e9,
                 now.retransmits - before.retransmits, now.drops - before.drops);
     std::fflush(stdout);
 }
 
-void print_summary(const engine::engine& e, const app::server_handler& h, FILE* out) {
-    totals t = read_totals(e);
-    std::fprintf(out, "fptcp-server: summary\n");
-    std::fprintf(out, "connections_opened: %lu\nconnections_closed: %lu\ntime_wait_reaped: %lu\n", t.opened,
-                 t.closed, t.reaped);
-    std::fprintf(out, "time_wait: %u\nactive: %u\nrequests: %lu\n", e.time_wait_connections(),
-                 e.active_connections(), h.requests());
-    std::fprintf(out, "rx_packets: %lu\ntx_packets: %lu\nretransmits: %lu\ndrops: %lu\n", t.rx, t.tx,
-                 t.retransmits, t.drops);
-    for (std::size_t i = 0; i < e.counters().drops.size(); ++i) {
-        if (e.counters().drops[i] != 0) {
-            std::fprintf(out, "drop_%s: %lu\n", to_string(static_cast<engine::engine_drop>(i)).data(),
-                         e.counters().drops[i]);
-        }
-    }
-    for (std::size_t i = 0; i < e.tcp_counters().drops.size(); ++i) {
-        if (e.tcp_counters().drops[i] != 0) {
-            std::fprintf(out, "drop_tcp_%s: %lu\n", to_string(static_cast<tcp::tcp_drop>(i)).data(),
-                         e.tcp_counters().drops[i]);
-        }
-    }
-    for (std::size_t i = 0; i < e.counters().rx_parse_drops.size(); ++i) {
-        if (e.counters().rx_parse_drops[i] != 0) {
-            std::fprintf(out, "drop_rx_%s: %lu\n", to_string(static_cast<wire::parse_error>(i)).data(),
-                         e.counters().rx_parse_drops[i]);
-        }
+template <class Counters, class Reason>
+void print_drops(const Counters& counters, const char* prefix) {
+    for (std::size_t i = 0; i < counters.size(); ++i) {
+        if (counters[i] != 0) std::printf("%s%s: %lu\n", prefix, to_string(static_cast<Reason>(i)).data(), counters[i]);
     }
 }
 
-void write_json(const std::string& path, const engine::engine& e, const app::server_handler& h) {
-    totals t = read_totals(e);
-    std::ofstream f(path);
-    f << "{\"connections_opened\": " << t.opened << ", \"connections_closed\": " << t.closed
-      << ", \"time_wait_reaped\": " << t.reaped << ", \"time_wait\": " << e.time_wait_connections()
-      << ", \"active\": " << e.active_connections() << ", \"requests\": " << h.requests()
-      << ", \"rx_packets\": " << t.rx << ", \"tx_packets\": " << t.tx << ", \"retransmits\": " << t.retransmits
-      << ", \"drops\": " << t.drops << "}\n";
+void print_summary(std::vector<lcore_context>& lcores) {
+    totals sum;
+    auto fields = sum.all();
+    std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine_drops{};
+    std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp_drops{};
+    std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_drops{};
+    for (auto& l : lcores) {
+        totals t = read_totals(*l.engine, *l.handler);
+        auto f = t.all();
+        for (std::size_t i = 0; i < totals::fields; ++i) *fields[i] += *f[i];
+        for (std::size_t i = 0; i < engine_drops.size(); ++i) engine_drops[i] += l.engine->counters().drops[i];
+        for (std::size_t i = 0; i < tcp_drops.size(); ++i) tcp_drops[i] += l.engine->tcp_counters().drops[i];
+        for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += l.engine->counters().rx_parse_drops[i];
+    }
+    std::printf("fptcp-server: summary\n");
+    std::printf("connections_opened: %lu\nconnections_closed: %lu\ntime_wait_reaped: %lu\ntime_wait_reopened: %lu\n",
+                sum.opened, sum.closed, sum.reaped, sum.reopened);
+    std::printf("time_wait: %lu\nactive: %lu\nrequests: %lu\n", sum.time_wait, sum.active, sum.requests);
+    std::printf("rx_packets: %lu\ntx_packets: %lu\nretransmits: %lu\ndrops: %lu\n", sum.rx, sum.tx, sum.retransmits,
+                sum.drops);
+    print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
+    print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
+    print_drops<decltype(rx_drops), wire::parse_error>(rx_drops, "drop_rx_");
+    std::fflush(stdout);
 }
 
-int serve(const app::server_options& opts, engine::engine& e) {
-    tsc_clock clock;
-    totals before = read_totals(e);
+void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
+    totals sum;
+    auto fields = sum.all();
+    for (auto& l : lcores) {
+        totals t = read_totals(*l.engine, *l.handler);
+        auto f = t.all();
+        for (std::size_t i = 0; i < totals::fields; ++i) *fields[i] += *f[i];
+    }
+    std::ofstream(path) << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
+                        << ", \"time_wait_reaped\": " << sum.reaped << ", \"time_wait\": " << sum.time_wait
+                        << ", \"active\": " << sum.active << ", \"requests\": " << sum.requests
+                        << ", \"rx_packets\": " << sum.rx << ", \"tx_packets\": " << sum.tx
+                        << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops
+                        << ", \"lcores\": " << lcores.size() << "}\n";
+}
+
+// The main lcore: engine 0, the status line, the duration and Ctrl-C.
+void main_loop(const app::server_options& opts, std::vector<lcore_context>& lcores, const tsc_clock& clock) {
+    totals before{};
     time_point next_status = time_point(std::chrono::seconds(1));
     time_point end = opts.duration_s == 0 ? no_deadline : time_point(std::chrono::seconds(opts.duration_s));
+    lcore_context& self = lcores[0];
     while (stop_requested == 0) {
         time_point now = clock.now();
         if (now >= end) break;
-        e.poll(now);
+        self.engine->poll(now);
         if (now >= next_status) {
-            totals t = read_totals(e);
-            if (!opts.quiet) print_status(std::chrono::duration<double>(now.time_since_epoch()).count(), t, before, e);
+            self.publish();
+            totals t = sum_published(lcores);
+            if (!opts.quiet) print_status(std::chrono::duration<double>(now.time_since_epoch()).count(), t, before);
             before = t;
             next_status += std::chrono::seconds(1);
         }
     }
+    stop_all.store(true, std::memory_order_relaxed);
+    rte_eal_mp_wait_lcore();
+}
+
+// Opens the port with one queue pair per lcore, creates the engines, and
+// starts listening. Returns an error message, or "" when ready.
+std::string start_engines(const app::server_options& opts, port::port& p, port::capture* pcap,
+                          engine::mailbox_grid* grid, std::vector<lcore_context>& lcores, const tsc_clock& clock) {
+    uint16_t n = opts.lcores;
+    if (p.tx_queues() < n) {
+        return "port " + opts.port + " offers " + std::to_string(p.tx_queues()) + " TX queues, --lcores needs " +
+               std::to_string(n);
+    }
+    bool rss_spreads_flows = p.rss() && p.queues() >= n;
+    for (uint16_t i = 0; i < n; ++i) {
+        engine::engine_settings s;
+        s.ip = opts.ip;
+        s.prefix = opts.prefix;
+        s.gateway = opts.gateway;
+        s.max_connections = opts.max_connections;
+        s.send_buffer = opts.tcp.send_buffer;
+        s.receive_buffer = opts.tcp.receive_buffer;
+        s.queue = i;
+        s.poll_rx = i < p.queues();
+        s.mailboxes = grid;
+        s.dispatch_tcp = grid != nullptr && !rss_spreads_flows;
+        s.pcap = pcap;
+        lcore_context& l = lcores[i];
+        l.clock = &clock;
+        l.handler = std::make_unique<app::server_handler>(opts, opts.max_connections);
+        std::string error;
+        l.engine = engine::engine::create(p, s, *l.handler, error);
+        if (!l.engine) return error;
+        if (!l.engine->listen(opts.listen, opts.tcp, error)) return "--listen: " + error;
+    }
+    return {};
+}
+
+// Frames still in the mailboxes when the lcores stop.
+void drain(engine::mailbox_grid& grid) {
+    for (uint16_t from = 0; from < grid.lcores(); ++from) {
+        for (uint16_t to = 0; to < grid.lcores(); ++to) {
+            grid.between(from, to).consume_all([](rte_mbuf* m) { rte_pktmbuf_free(m); });
+        }
+    }
+}
+
+int run(const app::server_options& opts, const port::port_spec& spec) {
+    std::string error;
+    std::unique_ptr<port::port> p =
+        port::port::open(spec, 0, port::port_settings{.rx_queues = opts.lcores, .tx_queues = opts.lcores}, error);
+    if (!p) return fail(1, error);
+    if (spec.type == port::port_spec::kind::tap && opts.kernel_ip) {
+        error = port::configure_kernel_interface(spec.name, *opts.kernel_ip, opts.kernel_prefix);
+        if (!error.empty()) return fail(1, error);
+    }
+    std::unique_ptr<port::capture> pcap;
+    if (!opts.pcap.empty() && !(pcap = port::capture::open(opts.pcap, p->id(), error))) return fail(1, error);
+    std::unique_ptr<engine::mailbox_grid> grid;
+    if (opts.lcores > 1) grid = std::make_unique<engine::mailbox_grid>(opts.lcores);
+    tsc_clock clock;
+    std::vector<lcore_context> lcores(opts.lcores);
+    if (error = start_engines(opts, *p, pcap.get(), grid.get(), lcores, clock); !error.empty()) return fail(1, error);
+
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    if (!opts.quiet) {
+        std::printf("fptcp-server: %s mode on %s:%u via %s, %u lcore%s\n", app::mode_name(opts.mode).data(),
+                    app::format_ipv4(opts.ip).c_str(), opts.listen, opts.port.c_str(), opts.lcores,
+                    opts.lcores == 1 ? "" : "s");
+        std::fflush(stdout);
+    }
+    unsigned worker = 1;
+    unsigned lcore_id;
+    RTE_LCORE_FOREACH_WORKER(lcore_id) {
+        if (worker < lcores.size()) rte_eal_remote_launch(worker_loop, &lcores[worker++], lcore_id);
+    }
+    main_loop(opts, lcores, clock);
+    print_summary(lcores);
+    if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores);
+    if (grid) drain(*grid);
     return 0;
 }
 
@@ -140,52 +299,15 @@ int main(int argc, char** argv) {
     std::string error;
     std::optional<port::port_spec> spec = port::parse_port_spec(opts.port, error);
     if (!spec) return fail(2, "--port: " + error);
-    if (opts.lcores != 1) return fail(2, "--lcores: only 1 lcore is supported in this version");
+    if (opts.lcores > 1 && !opts.pcap.empty()) return fail(2, "--pcap: capturing needs --lcores 1");
 
     port::eal_settings eal;
     eal.ports.push_back(*spec);
+    eal.lcores = opts.lcores == 1 ? "0" : "0-" + std::to_string(opts.lcores - 1);
+    eal.queues = opts.lcores;
     eal.passthrough = opts.eal;
     if (error = port::start_eal(eal, argv[0]); !error.empty()) return fail(1, error);
-
-    int code = 0;
-    {
-        std::unique_ptr<port::port> p = port::port::open(*spec, 0, port::port_settings{}, error);
-        if (!p) {
-            port::stop_eal();
-            return fail(1, error);
-        }
-        if (spec->type == port::port_spec::kind::tap && opts.kernel_ip) {
-            error = port::configure_kernel_interface(spec->name, *opts.kernel_ip, opts.kernel_prefix);
-            if (!error.empty()) code = fail(1, error);
-        }
-        engine::engine_settings settings;
-        settings.ip = opts.ip;
-        settings.prefix = opts.prefix;
-        settings.gateway = opts.gateway;
-        settings.max_connections = opts.max_connections;
-        settings.send_buffer = opts.tcp.send_buffer;
-        settings.receive_buffer = opts.tcp.receive_buffer;
-        std::unique_ptr<port::capture> pcap;
-        if (!opts.pcap.empty() && !(pcap = port::capture::open(opts.pcap, p->id(), error))) code = fail(1, error);
-        settings.pcap = pcap.get();
-        app::server_handler handler(opts, opts.max_connections);
-        std::unique_ptr<engine::engine> e;
-        if (code == 0) e = engine::engine::create(*p, settings, handler, error);
-        if (code == 0 && !e) code = fail(1, error);
-        if (code == 0 && !e->listen(opts.listen, opts.tcp, error)) code = fail(2, "--listen: " + error);
-        if (code == 0) {
-            std::signal(SIGINT, request_stop);
-            std::signal(SIGTERM, request_stop);
-            if (!opts.quiet) {
-                std::printf("fptcp-server: %s mode on %s:%u via %s\n", app::mode_name(opts.mode).data(),
-                            app::format_ipv4(opts.ip).c_str(), opts.listen, opts.port.c_str());
-                std::fflush(stdout);
-            }
-            code = serve(opts, *e);
-            print_summary(*e, handler, stdout);
-            if (!opts.stats_json.empty()) write_json(opts.stats_json, *e, handler);
-        }
-    }
+    int code = run(opts, *spec);
     port::stop_eal();
     return code;
 }

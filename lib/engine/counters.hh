@@ -19,6 +19,7 @@ enum class engine_drop : uint8_t {
     tx_no_mbuf,         // the mempool was empty when a frame was to be built
     tx_queue_full,      // the NIC did not take the frame after retries
     arp_unresolved,     // the next hop never answered ARP, or its queue overflowed
+    mailbox_full,       // another lcore's inbound queue was full
     count_
 };
 
@@ -30,6 +31,7 @@ constexpr std::string_view to_string(engine_drop d) {
     case engine_drop::tx_no_mbuf: return "tx_no_mbuf";
     case engine_drop::tx_queue_full: return "tx_queue_full";
     case engine_drop::arp_unresolved: return "arp_unresolved";
+    case engine_drop::mailbox_full: return "mailbox_full";
     case engine_drop::count_: break;
     }
     return "?";
@@ -43,6 +45,7 @@ struct alignas(64) engine_counters {
     uint64_t connections_opened = 0;  // reached ESTABLISHED (either role)
     uint64_t connections_closed = 0;  // of those opened, freed (to TIME_WAIT or CLOSED)
     uint64_t time_wait_reaped = 0;
+    uint64_t time_wait_reopened = 0;  // a new SYN took over the tuple (RFC 6191)
     uint64_t arp_replies = 0;
     uint64_t icmp_echo_replies = 0;
     std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_parse_drops{};

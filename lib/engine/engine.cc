@@ -58,6 +58,9 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
     // Passive TCBs point at their listener's tcp_config: the table must never
     // reallocate (listen() stops at max_listeners).
     _listeners.reserve(max_listeners);
+    uint16_t lcores = s.mailboxes != nullptr ? s.mailboxes->lcores() : 1;
+    _outbox.resize(lcores);
+    _outbox_count.assign(lcores, 0);
     _free.reserve(s.max_connections);
     for (uint32_t i = s.max_connections; i > 0; --i) _free.push_back(i - 1);
     for (uint32_t i = 0; i < s.max_connections; ++i) {
@@ -68,6 +71,7 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
 
 engine::~engine() {
     for (uint32_t i = 0; i < _tx_count; ++i) rte_pktmbuf_free(_tx[i]);
+    for (std::size_t l = 0; l < _outbox.size(); ++l) rte_pktmbuf_free_bulk(_outbox[l].data(), _outbox_count[l]);
     _arp.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
     if (_buffers != nullptr) munmap(_buffers, _buffers_size);
 }
@@ -94,14 +98,17 @@ bool engine::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
 
 void engine::poll(time_point now) {
     _now = now;
+    if (_settings.mailboxes != nullptr) receive_forwarded(now);
     std::array<rte_mbuf*, burst_size> rx;
-    uint16_t n = _port.rx_burst(_settings.queue, rx.data(), burst_size);
+    uint16_t n = _settings.poll_rx ? _port.rx_burst(_settings.queue, rx.data(), burst_size) : 0;
     if (_settings.pcap != nullptr && n > 0) _settings.pcap->record(rx.data(), n, false);
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
-        receive(now, rx[i]);
-        rte_pktmbuf_free(rx[i]);  // TCP data was copied into its connection's ring
+        // TCP data is copied into its connection's ring, so the frame is
+        // freed here, unless it went to another lcore.
+        if (!receive(now, rx[i], true)) rte_pktmbuf_free(rx[i]);
     }
+    if (_settings.mailboxes != nullptr) flush_forwarded();
     run_timers(now);
     _counters.time_wait_reaped += _time_wait.reap(now, _settings.time_wait_budget);
     _arp.tick(now, [this](const auto& event) {
@@ -120,48 +127,64 @@ void engine::poll(time_point now) {
     flush_tx();
 }
 
-void engine::receive(time_point now, rte_mbuf* m) {
-    ++_counters.rx_packets;
-    _counters.rx_bytes += m->pkt_len;
+// One frame from the wire (`from_wire`) or from another lcore. Returns true
+// when the frame was handed to another lcore, which then owns it.
+bool engine::receive(time_point now, rte_mbuf* m, bool from_wire) {
+    if (from_wire) {
+        ++_counters.rx_packets;
+        _counters.rx_bytes += m->pkt_len;
+    }
     if (m->nb_segs != 1) {
         _counters.drop(engine_drop::chained_mbuf);
-        return;
+        return false;
     }
     wire::parsed_frame f;
     auto bytes = std::span(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
     if (wire::parse_error e = wire::parse_frame(bytes, wire::rx_checksum_offload(m->ol_flags), f);
         e != wire::parse_error::none) {
         _counters.drop(e);
-        return;
+        return false;
     }
     switch (f.kind) {
     case wire::frame_kind::arp:
-        receive_arp(now, f);
-        return;
+        if (from_wire && f.arp.target_ip == _settings.ip) share_with_other_lcores(m);
+        receive_arp(now, f, from_wire);
+        return false;
     case wire::frame_kind::icmp_echo:
         receive_icmp(f);
-        return;
+        return false;
     case wire::frame_kind::tcp:
+        if (from_wire && _settings.dispatch_tcp) {
+            uint16_t owner = owner_of(tcp::arriving_tuple(f.ip, f.tcp));
+            if (owner != _settings.queue) {
+                forward(m, owner);
+                return true;
+            }
+        }
         receive_tcp(now, f);
-        return;
+        return false;
     case wire::frame_kind::other:
         _counters.drop(engine_drop::not_for_us);
-        return;
+        return false;
     }
+    return false;
 }
 
 // RFC 826: answer requests for our address, learn the sender when the
-// request or reply is for us, and release what waited for that address.
-void engine::receive_arp(time_point now, const wire::parsed_frame& f) {
+// request or reply is for us, and release what waited for that address. Every
+// lcore learns (each has its own cache); only the one that took the frame off
+// the wire answers.
+void engine::receive_arp(time_point now, const wire::parsed_frame& f, bool from_wire) {
     if (f.arp.target_ip != _settings.ip) {
         _counters.drop(engine_drop::not_for_us);
         return;
     }
+
     for (rte_mbuf* waiting : _arp.learn(f.arp.sender_ip, f.arp.sender_mac, now)) {
         wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.arp.sender_mac);
         enqueue_tx(waiting);
     }
-    if (f.arp.op != wire::arp_op::request) return;
+    if (f.arp.op != wire::arp_op::request || !from_wire) return;
     rte_mbuf* m = alloc_frame();
     if (m == nullptr) return;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
@@ -209,6 +232,56 @@ void engine::receive_tcp(time_point now, const wire::parsed_frame& f) {
     connection* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
     flush_output(now, c);
     if (c != nullptr) settle(now, *c);
+}
+
+// ---------------------------------------------------------------------------
+// Other lcores
+
+// The lcore that owns a flow when dispatching in software: a hash of the
+// tuple as seen from our side, so both directions agree.
+uint16_t engine::owner_of(const tcp::four_tuple& t) const {
+    return static_cast<uint16_t>(crc32c_tuple_hash{}(t) % _settings.mailboxes->lcores());
+}
+
+void engine::forward(rte_mbuf* m, uint16_t lcore) {
+    if (_outbox_count[lcore] == burst_size) flush_forwarded();
+    _outbox[lcore][_outbox_count[lcore]++] = m;
+}
+
+// Each lcore keeps its own ARP cache; a reference to the frame goes to the
+// others so they learn the same addresses.
+void engine::share_with_other_lcores(rte_mbuf* m) {
+    if (_settings.mailboxes == nullptr) return;
+    for (uint16_t l = 0; l < _settings.mailboxes->lcores(); ++l) {
+        if (l == _settings.queue) continue;
+        rte_mbuf_refcnt_update(m, 1);
+        forward(m, l);
+    }
+}
+
+void engine::flush_forwarded() {
+    for (uint16_t l = 0; l < _outbox.size(); ++l) {
+        uint16_t n = _outbox_count[l];
+        if (n == 0) continue;
+        auto pushed = static_cast<uint16_t>(_settings.mailboxes->between(_settings.queue, l).push(_outbox[l].data(), n));
+        for (uint16_t i = pushed; i < n; ++i) {
+            _counters.drop(engine_drop::mailbox_full);
+            rte_pktmbuf_free(_outbox[l][i]);
+        }
+        _outbox_count[l] = 0;
+    }
+}
+
+void engine::receive_forwarded(time_point now) {
+    std::array<rte_mbuf*, burst_size> in;
+    for (uint16_t l = 0; l < _settings.mailboxes->lcores(); ++l) {
+        if (l == _settings.queue) continue;
+        auto n = static_cast<uint16_t>(_settings.mailboxes->between(l, _settings.queue).pop(in.data(), burst_size));
+        for (uint16_t i = 0; i < n; ++i) {
+            receive(now, in[i], false);
+            rte_pktmbuf_free(in[i]);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -346,6 +419,9 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
         _next_ephemeral = _next_ephemeral == first_ephemeral + ephemeral_count - 1 ? first_ephemeral : _next_ephemeral + 1;
         tcp::four_tuple t{_settings.ip, remote_ip, local_port, remote_port};
         if (_flows.find(t) != nullptr || _time_wait.find(t) != nullptr) continue;
+        // With software dispatch, a port whose replies would land on another
+        // lcore is skipped (RSS-aware choice with rte_softrss: fptcp-gen's issue).
+        if (_settings.dispatch_tcp && owner_of(t) != _settings.queue) continue;
         connection* c = open_slot(t, cfg, false);
         if (c == nullptr) return nullptr;
         c->user = user;

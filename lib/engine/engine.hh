@@ -15,6 +15,7 @@
 #include "engine/arp_cache.hh"
 #include "engine/counters.hh"
 #include "engine/flow_table.hh"
+#include "engine/mailbox.hh"
 #include "engine/time_wait_table.hh"
 #include "engine/timer_wheel.hh"
 #include "fptcp/close_reason.hh"
@@ -96,7 +97,16 @@ struct engine_settings {
     // less, not more (their tcp_config's send_buffer / receive_buffer).
     uint32_t send_buffer = 64 * 1024;
     uint32_t receive_buffer = 64 * 1024;
+    // Several lcores (docs/architecture.md, "Several lcores"): engine
+    // `lcore` of `mailboxes->lcores()` uses RX and TX queue `lcore`; it polls
+    // RX only when the port has that queue (`poll_rx`). ARP frames are shared
+    // with every lcore; TCP frames go to the lcore that owns their flow when
+    // the port does not spread flows itself (`dispatch_tcp`: no RSS, or fewer
+    // RX queues than lcores).
     uint16_t queue = 0;
+    bool poll_rx = true;
+    mailbox_grid* mailboxes = nullptr;
+    bool dispatch_tcp = false;
     uint32_t timer_budget = 4096;      // timer expiries handled per poll
     uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
     port::capture* pcap = nullptr;     // every frame in and out, when set
@@ -129,7 +139,10 @@ public:
     // tcp::demux's owner interface (tcp/demux.hh); not for applications.
     tcp::tcb* find_connection(const tcp::four_tuple& t);
     tcp::time_wait_entry* find_time_wait(const tcp::four_tuple& t) { return _time_wait.find(t); }
-    void erase_time_wait(const tcp::four_tuple& t) { _time_wait.erase(t); }
+    void erase_time_wait(const tcp::four_tuple& t) {
+        _time_wait.erase(t);
+        ++_counters.time_wait_reopened;
+    }
     const tcp_config* find_listener(const tcp::four_tuple& t) const;
     tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
     tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now) const;
@@ -149,10 +162,16 @@ private:
     engine(port::port& p, const engine_settings& s, handler& h);
 
     // RX
-    void receive(time_point now, rte_mbuf* m);
-    void receive_arp(time_point now, const wire::parsed_frame& f);
+    bool receive(time_point now, rte_mbuf* m, bool from_wire);
+    void receive_arp(time_point now, const wire::parsed_frame& f, bool from_wire);
     void receive_icmp(const wire::parsed_frame& f);
     void receive_tcp(time_point now, const wire::parsed_frame& f);
+    // other lcores
+    uint16_t owner_of(const tcp::four_tuple& t) const;
+    void forward(rte_mbuf* m, uint16_t lcore);
+    void share_with_other_lcores(rte_mbuf* m);
+    void flush_forwarded();
+    void receive_forwarded(time_point now);
     // connections
     connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
     void settle(time_point now, connection& c);
@@ -192,6 +211,9 @@ private:
     uint16_t _next_ephemeral;
     std::array<rte_mbuf*, 2 * burst_size> _tx{};
     uint32_t _tx_count = 0;
+    // Frames for other lcores, staged per destination and pushed per burst.
+    std::vector<std::array<rte_mbuf*, burst_size>> _outbox;
+    std::vector<uint16_t> _outbox_count;
     tcp::tcp_output _out;
     engine_counters _counters;
 };
