@@ -58,6 +58,8 @@ struct tcp_config {
 
     // RFC 5961 section 7: challenge ACKs sent per connection per second.
     uint16_t challenge_ack_limit = 10;
+
+    bool operator==(const tcp_config&) const = default;
 };
 
 // Why `cfg` cannot be used (one sentence naming the setting), or an empty

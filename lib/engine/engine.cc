@@ -57,7 +57,8 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       _next_ephemeral(static_cast<uint16_t>(first_ephemeral + tcp::isn_secret::random().k0 % ephemeral_count)) {
     // Passive TCBs point at their listener's tcp_config: the table must never
     // reallocate (listen() stops at max_listeners).
-    _listeners.reserve(max_listeners);
+    _listeners.reserve(max_listeners);  // TCBs point into it: it must never move
+    _connect_configs.reserve(max_connect_configs);
     uint16_t lcores = s.mailboxes != nullptr ? s.mailboxes->lcores() : 1;
     _outbox.resize(lcores);
     _outbox_count.assign(lcores, 0);
@@ -324,9 +325,7 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     _free.pop_back();
     *entry = i;
     connection& c = _connections[i];
-    // The TCB keeps a pointer to its config: a listener's lives in the engine,
-    // connect()'s is the caller's (often a temporary), so it is copied here.
-    const tcp_config& own = passive ? cfg : (c._active_cfg = cfg);
+    const tcp_config& own = cfg;  // the engine's copy: a listener's, or keep_connect_config()'s
     std::size_t block = std::size_t{_settings.send_buffer} + _settings.receive_buffer;
     uint8_t* base = _buffers + block * i;
     tcp::connection_storage storage{std::span(base, own.send_buffer),
@@ -407,12 +406,23 @@ void engine::run_timers(time_point now) {
     });
 }
 
-connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
+const tcp_config* engine::keep_connect_config(const tcp_config& cfg) {
+    for (const tcp_config& kept : _connect_configs) {
+        if (kept == cfg) return &kept;
+    }
+    if (_connect_configs.size() == max_connect_configs) return nullptr;
+    return &_connect_configs.emplace_back(cfg);
+}
+
+connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& given,
                             void* user) {
-    if (!tcp_config_problem(cfg).empty() || cfg.send_buffer > _settings.send_buffer ||
-        cfg.receive_buffer > _settings.receive_buffer) {
+    if (!tcp_config_problem(given).empty() || given.send_buffer > _settings.send_buffer ||
+        given.receive_buffer > _settings.receive_buffer) {
         return nullptr;
     }
+    const tcp_config* kept = keep_connect_config(given);
+    if (kept == nullptr) return nullptr;
+    const tcp_config& cfg = *kept;
     // An ephemeral port no connection or TIME_WAIT entry of this tuple uses.
     for (uint32_t tries = 0; tries < ephemeral_count; ++tries) {
         uint16_t local_port = _next_ephemeral;

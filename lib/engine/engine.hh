@@ -67,7 +67,6 @@ private:
     friend class engine;
     engine* _engine = nullptr;
     std::optional<tcp::tcb> _tcb;
-    tcp_config _active_cfg;  // connect()'s config, which the TCB points at
     time_point _filed = no_deadline;  // the deadline the timer wheel holds
     uint32_t _index = 0;
     bool _announced = false;  // the application knows it (on_open, or connect())
@@ -151,6 +150,10 @@ private:
     friend class connection;
     static constexpr uint16_t burst_size = 32;
     static constexpr uint32_t max_listeners = 16;
+    static constexpr uint32_t max_connect_configs = 16;
+    // Frames held per next hop while ARP resolves: a burst of SYNs to a new
+    // neighbour must not be lost (Linux holds about 100).
+    static constexpr std::size_t arp_hold = 64;
     static constexpr uint16_t first_ephemeral = 32768;  // Linux's default range, 32768-60999
     static constexpr uint16_t ephemeral_count = 28232;
 
@@ -174,6 +177,7 @@ private:
     void receive_forwarded(time_point now);
     // connections
     connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
+    const tcp_config* keep_connect_config(const tcp_config& cfg);
     void settle(time_point now, connection& c);
     void after_app_call(connection& c);
     void dispatch(connection& c, uint8_t events);
@@ -194,13 +198,16 @@ private:
     engine_settings _settings;
     handler& _handler;
     std::vector<listener> _listeners;
+    // The distinct configs connect() was given: TCBs point at their config,
+    // and the caller's may be a temporary.
+    std::vector<tcp_config> _connect_configs;
     std::vector<connection> _connections;
     std::vector<uint32_t> _free;  // free connection slots (LIFO: warm memory first)
     std::vector<timer_hook> _timers;  // one per connection slot, same index
     flow_table<uint32_t> _flows;      // tuple -> connection slot
     time_wait_table _time_wait;
     timer_wheel _wheel;
-    arp_cache<rte_mbuf*> _arp;
+    arp_cache<rte_mbuf*, arp_hold> _arp;
     tcp::isn_generator _isn;
     uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
     std::size_t _buffers_size = 0;
