@@ -15,23 +15,24 @@ jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }
 
-build_and_test() {  # dir, then meson options
+setup() {  # dir, then meson options
   local dir=$1
   shift
   if [[ ! -f $dir/build.ninja ]]; then
     meson setup "$dir" "$@" >/dev/null
   fi
   ninja -C "$dir" -j "$jobs"
-  meson test -C "$dir" --print-errorlogs --num-processes "$jobs"
 }
 
-step "build + test (gcc, debugoptimized)"
-build_and_test build
+step "build + test (gcc, debugoptimized): suites unit, tcp, dpdk, interop"
+setup build
+meson test -C build --print-errorlogs --num-processes "$jobs"
 
 if [[ ${FPTCP_SKIP_SANITIZERS:-0} != 1 ]]; then
-  step "build + test under ASan + UBSan"
+  step "build + test under ASan + UBSan: suites unit, tcp"
+  setup build-asan -Db_sanitize=address,undefined -Dbenchmarks=disabled
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    build_and_test build-asan -Db_sanitize=address,undefined -Dbenchmarks=disabled
+    meson test -C build-asan --print-errorlogs --num-processes "$jobs" --suite unit --suite tcp
 fi
 
 if [[ $fuzz_seconds != 0 ]]; then
