@@ -59,6 +59,7 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
     // reallocate (listen() stops at max_listeners).
     _listeners.reserve(max_listeners);  // TCBs point into it: it must never move
     _connect_configs.reserve(max_connect_configs);
+    _rx_frames = std::make_unique<wire::parsed_frame[]>(burst_size);
     uint16_t lcores = s.mailboxes != nullptr ? s.mailboxes->lcores() : 1;
     _outbox.resize(lcores);
     _outbox_count.assign(lcores, 0);
@@ -103,12 +104,7 @@ void engine::poll(time_point now) {
     std::array<rte_mbuf*, burst_size> rx;
     uint16_t n = _settings.poll_rx ? _port.rx_burst(_settings.queue, rx.data(), burst_size) : 0;
     if (_settings.pcap != nullptr && n > 0) _settings.pcap->record(rx.data(), n, false);
-    for (uint16_t i = 0; i < n; ++i) {
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
-        // TCP data is copied into its connection's ring, so the frame is
-        // freed here, unless it went to another lcore.
-        if (!receive(now, rx[i], true)) rte_pktmbuf_free(rx[i]);
-    }
+    receive_burst(now, rx.data(), n, true);
     if (_settings.mailboxes != nullptr) flush_forwarded();
     run_timers(now);
     _counters.time_wait_reaped += _time_wait.reap(now, _settings.time_wait_budget);
@@ -128,9 +124,40 @@ void engine::poll(time_point now) {
     flush_tx();
 }
 
-// One frame from the wire (`from_wire`) or from another lcore. Returns true
-// when the frame was handed to another lcore, which then owns it.
-bool engine::receive(time_point now, rte_mbuf* m, bool from_wire) {
+// A burst of frames from the wire (`from_wire`) or from another lcore:
+// parsed first, then the flows of all its TCP segments looked up at once (the
+// table prefetches every bucket before probing), then handled in order. TCP
+// data is copied into its connection's ring, so each frame is freed here,
+// unless it went to another lcore.
+void engine::receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool from_wire) {
+    std::array<tcp::four_tuple, burst_size> tuples;
+    std::array<uint32_t*, burst_size> slots;
+    std::array<int16_t, burst_size> tuple_of;  // -1: not a TCP segment to look up
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+        tuple_of[i] = -2;  // -2: dropped or forwarded, nothing more to do here
+        wire::parsed_frame& f = _rx_frames[i];
+        if (!parse(pkts[i], from_wire, f)) {
+            rte_pktmbuf_free(pkts[i]);
+            continue;
+        }
+        if (dispatch_elsewhere(pkts[i], f, from_wire)) continue;
+        tuple_of[i] = -1;
+        if (f.kind == wire::frame_kind::tcp && f.ip.dst == _settings.ip) {
+            tuples[k] = tcp::arriving_tuple(f.ip, f.tcp);
+            tuple_of[i] = static_cast<int16_t>(k++);
+        }
+    }
+    _flows.find_burst(tuples.data(), k, slots.data());
+    for (uint16_t i = 0; i < n; ++i) {
+        if (tuple_of[i] == -2) continue;
+        handle(now, _rx_frames[i], from_wire, tuple_of[i] >= 0 ? slots[tuple_of[i]] : nullptr);
+        rte_pktmbuf_free(pkts[i]);
+    }
+}
+
+bool engine::parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f) {
     if (from_wire) {
         ++_counters.rx_packets;
         _counters.rx_bytes += m->pkt_len;
@@ -139,36 +166,42 @@ bool engine::receive(time_point now, rte_mbuf* m, bool from_wire) {
         _counters.drop(engine_drop::chained_mbuf);
         return false;
     }
-    wire::parsed_frame f;
     auto bytes = std::span(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
     if (wire::parse_error e = wire::parse_frame(bytes, wire::rx_checksum_offload(m->ol_flags), f);
         e != wire::parse_error::none) {
         _counters.drop(e);
         return false;
     }
+    return true;
+}
+
+// Several lcores: a TCP segment of a flow another lcore owns goes there
+// (true: that lcore now owns the frame); an ARP frame for us is shared.
+bool engine::dispatch_elsewhere(rte_mbuf* m, const wire::parsed_frame& f, bool from_wire) {
+    if (!from_wire || _settings.mailboxes == nullptr) return false;
+    if (f.kind == wire::frame_kind::arp && f.arp.target_ip == _settings.ip) share_with_other_lcores(m);
+    if (f.kind != wire::frame_kind::tcp || !_settings.dispatch_tcp) return false;
+    uint16_t owner = owner_of(tcp::arriving_tuple(f.ip, f.tcp));
+    if (owner == _settings.queue) return false;
+    forward(m, owner);
+    return true;
+}
+
+void engine::handle(time_point now, const wire::parsed_frame& f, bool from_wire, uint32_t* slot_hint) {
     switch (f.kind) {
     case wire::frame_kind::arp:
-        if (from_wire && f.arp.target_ip == _settings.ip) share_with_other_lcores(m);
         receive_arp(now, f, from_wire);
-        return false;
+        return;
     case wire::frame_kind::icmp_echo:
         receive_icmp(f);
-        return false;
+        return;
     case wire::frame_kind::tcp:
-        if (from_wire && _settings.dispatch_tcp) {
-            uint16_t owner = owner_of(tcp::arriving_tuple(f.ip, f.tcp));
-            if (owner != _settings.queue) {
-                forward(m, owner);
-                return true;
-            }
-        }
-        receive_tcp(now, f);
-        return false;
+        receive_tcp(now, f, slot_hint);
+        return;
     case wire::frame_kind::other:
         _counters.drop(engine_drop::not_for_us);
-        return false;
+        return;
     }
-    return false;
 }
 
 // RFC 826: answer requests for our address, learn the sender when the
@@ -215,7 +248,7 @@ void engine::receive_icmp(const wire::parsed_frame& f) {
     enqueue_tx(m);
 }
 
-void engine::receive_tcp(time_point now, const wire::parsed_frame& f) {
+void engine::receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* slot_hint) {
     if (f.ip.dst != _settings.ip) {
         _counters.drop(engine_drop::not_for_us);
         return;
@@ -228,6 +261,7 @@ void engine::receive_tcp(time_point now, const wire::parsed_frame& f) {
     }
     tcp::four_tuple t = tcp::arriving_tuple(f.ip, f.tcp);
     _touched = UINT32_MAX;
+    _slot_hint = slot_hint;
     tcp::demux_result r = tcp::demux(*this, t, now, tcp::to_segment(f.tcp), _out);
     if (r == tcp::demux_result::refused) _counters.drop(engine_drop::no_listener_room);
     connection* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
@@ -278,18 +312,21 @@ void engine::receive_forwarded(time_point now) {
     for (uint16_t l = 0; l < _settings.mailboxes->lcores(); ++l) {
         if (l == _settings.queue) continue;
         auto n = static_cast<uint16_t>(_settings.mailboxes->between(l, _settings.queue).pop(in.data(), burst_size));
-        for (uint16_t i = 0; i < n; ++i) {
-            receive(now, in[i], false);
-            rte_pktmbuf_free(in[i]);
-        }
+        receive_burst(now, in.data(), n, false);
     }
 }
 
 // ---------------------------------------------------------------------------
 // tcp::demux's owner interface
 
+// The burst lookup's answer when it still holds (an earlier segment of the
+// burst may have opened or freed connections since), else a fresh lookup.
 tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
-    uint32_t* slot = _flows.find(t);
+    uint32_t* slot = _slot_hint;
+    _slot_hint = nullptr;
+    bool holds = slot != nullptr && *slot < _connections.size() && _connections[*slot]._tcb &&
+                 _connections[*slot]._tcb->tuple() == t;
+    if (!holds) slot = _flows.find(t);
     if (slot == nullptr) return nullptr;
     _touched = *slot;
     return &*_connections[*slot]._tcb;

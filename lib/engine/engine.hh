@@ -165,10 +165,13 @@ private:
     engine(port::port& p, const engine_settings& s, handler& h);
 
     // RX
-    bool receive(time_point now, rte_mbuf* m, bool from_wire);
+    void receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool from_wire);
+    bool parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f);
+    bool dispatch_elsewhere(rte_mbuf* m, const wire::parsed_frame& f, bool from_wire);
+    void handle(time_point now, const wire::parsed_frame& f, bool from_wire, uint32_t* slot_hint);
     void receive_arp(time_point now, const wire::parsed_frame& f, bool from_wire);
     void receive_icmp(const wire::parsed_frame& f);
-    void receive_tcp(time_point now, const wire::parsed_frame& f);
+    void receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* slot_hint);
     // other lcores
     uint16_t owner_of(const tcp::four_tuple& t) const;
     void forward(rte_mbuf* m, uint16_t lcore);
@@ -212,6 +215,8 @@ private:
     uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
     std::size_t _buffers_size = 0;
     uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made
+    uint32_t* _slot_hint = nullptr;  // the burst lookup's answer for the segment in hand
+    std::unique_ptr<wire::parsed_frame[]> _rx_frames;  // one burst, parsed (allocated once)
     connection* _dispatching = nullptr;  // whose events are being delivered
     time_point _now;                  // of the current poll, for the application's calls
     uint16_t _ip_id = 0;
