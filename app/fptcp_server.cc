@@ -141,16 +141,24 @@ void print_drops(const Counters& counters, const char* prefix) {
     }
 }
 
-void print_summary(std::vector<lcore_context>& lcores) {
+// After the lcores stopped: their counters directly.
+totals sum_final(std::vector<lcore_context>& lcores) {
     totals sum;
     auto fields = sum.all();
-    std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine_drops{};
-    std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp_drops{};
-    std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_drops{};
     for (auto& l : lcores) {
         totals t = read_totals(*l.engine, *l.handler);
         auto f = t.all();
         for (std::size_t i = 0; i < totals::fields; ++i) *fields[i] += *f[i];
+    }
+    return sum;
+}
+
+void print_summary(std::vector<lcore_context>& lcores) {
+    totals sum = sum_final(lcores);
+    std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine_drops{};
+    std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp_drops{};
+    std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_drops{};
+    for (auto& l : lcores) {
         for (std::size_t i = 0; i < engine_drops.size(); ++i) engine_drops[i] += l.engine->counters().drops[i];
         for (std::size_t i = 0; i < tcp_drops.size(); ++i) tcp_drops[i] += l.engine->tcp_counters().drops[i];
         for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += l.engine->counters().rx_parse_drops[i];
@@ -168,13 +176,7 @@ void print_summary(std::vector<lcore_context>& lcores) {
 }
 
 void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
-    totals sum;
-    auto fields = sum.all();
-    for (auto& l : lcores) {
-        totals t = read_totals(*l.engine, *l.handler);
-        auto f = t.all();
-        for (std::size_t i = 0; i < totals::fields; ++i) *fields[i] += *f[i];
-    }
+    totals sum = sum_final(lcores);
     std::ofstream(path) << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
                         << ", \"time_wait_reaped\": " << sum.reaped << ", \"time_wait\": " << sum.time_wait
                         << ", \"active\": " << sum.active << ", \"requests\": " << sum.requests
