@@ -55,9 +55,9 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       // RFC 6056 3.3.1: start the ephemeral search at a random port, so a
       // restarted client does not reuse the tuples of its last run.
       _next_ephemeral(static_cast<uint16_t>(first_ephemeral + tcp::isn_secret::random().k0 % ephemeral_count)) {
-    // Passive TCBs point at their listener's tcp_config: the table must never
-    // reallocate (listen() stops at max_listeners).
-    _listeners.reserve(max_listeners);  // TCBs point into it: it must never move
+    // TCBs point at their tcp_config, kept in these two tables: they must
+    // never reallocate (listen() and connect() stop at the reserved size).
+    _listeners.reserve(max_listeners);
     _connect_configs.reserve(max_connect_configs);
     _rx_frames = std::make_unique<wire::parsed_frame[]>(burst_size);
     uint16_t lcores = s.mailboxes != nullptr ? s.mailboxes->lcores() : 1;
@@ -213,7 +213,6 @@ void engine::receive_arp(time_point now, const wire::parsed_frame& f, bool from_
         _counters.drop(engine_drop::not_for_us);
         return;
     }
-
     for (rte_mbuf* waiting : _arp.learn(f.arp.sender_ip, f.arp.sender_mac, now)) {
         wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.arp.sender_mac);
         enqueue_tx(waiting);
