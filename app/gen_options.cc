@@ -1,0 +1,245 @@
+// fptcp-gen's command line: `--name VALUE` or `--name=VALUE`, checked one by
+// one; the first problem ends parsing with one line naming the option.
+
+#include "app/gen_options.hh"
+
+#include <array>
+#include <limits>
+
+#include "app/server_options.hh"  // parse_ipv4
+
+namespace fptcp::app {
+
+namespace {
+
+constexpr uint64_t u16_max = std::numeric_limits<uint16_t>::max();
+constexpr uint64_t max_concurrency = uint64_t{1} << 22;
+constexpr uint64_t max_seconds = 365 * 24 * 3600;
+constexpr uint64_t max_size = uint64_t{1} << 30;
+constexpr uint64_t max_msl_s = 3600;
+constexpr uint64_t max_cpu = 127;  // RTE_MAX_LCORE - 1 of Debian 12's DPDK 22.11
+
+std::string quoted(std::string_view text) {
+    return "'" + std::string(text) + "'";
+}
+
+std::optional<uint64_t> parse_decimal(std::string_view text) {
+    if (text.empty() || text.size() > 19) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+}
+
+bool is_unicast(uint32_t addr) {
+    return (addr >> 24) != 0 && addr < (224u << 24);
+}
+
+// An integer within [min, max], or why not.
+std::string parse_integer(std::string_view text, uint64_t min, uint64_t max, std::string_view what, uint64_t& out) {
+    std::optional<uint64_t> v = parse_decimal(text);
+    if (!v || *v < min || *v > max) {
+        return quoted(text) + " is not " + std::string(what) + " (" + std::to_string(min) + "-" + std::to_string(max) +
+               ")";
+    }
+    out = *v;
+    return {};
+}
+
+std::string apply_port(gen_options& o, std::string_view v) {
+    size_t colon = v.find(':');
+    bool blank = v.find_first_of(" \t\r\n") != std::string_view::npos;
+    if (colon == 0 || colon == std::string_view::npos || colon + 1 == v.size() || blank) {
+        return quoted(v) +
+               " is not a port spec (tap:NAME, af_packet:IFACE, memif:SOCKET[,role=server|client], ring:NAME, pci:BDF)";
+    }
+    o.port = v;
+    return {};
+}
+
+std::string apply_ip(gen_options& o, std::string_view v) {
+    size_t slash = v.find('/');
+    std::optional<uint32_t> addr = slash == std::string_view::npos ? std::nullopt : parse_ipv4(v.substr(0, slash));
+    std::string_view digits = slash == std::string_view::npos ? std::string_view{} : v.substr(slash + 1);
+    std::optional<uint64_t> prefix = digits.size() <= 2 ? parse_decimal(digits) : std::nullopt;
+    if (!addr || !prefix || *prefix > 32) return quoted(v) + " is not ADDR/PREFIX";
+    if (!is_unicast(*addr)) return quoted(v) + " is not a unicast address";
+    o.ip = *addr;
+    o.prefix = static_cast<uint8_t>(*prefix);
+    return {};
+}
+
+std::string apply_gateway(gen_options& o, std::string_view v) {
+    if (v == "none") {
+        o.gateway.reset();
+        return {};
+    }
+    std::optional<uint32_t> addr = parse_ipv4(v);
+    if (!addr || !is_unicast(*addr)) return quoted(v) + " is not a unicast IPv4 address or none";
+    o.gateway = *addr;
+    return {};
+}
+
+std::string apply_connect(gen_options& o, std::string_view v) {
+    size_t colon = v.rfind(':');
+    std::optional<uint32_t> addr = colon == std::string_view::npos ? std::nullopt : parse_ipv4(v.substr(0, colon));
+    std::optional<uint64_t> port = colon == std::string_view::npos ? std::nullopt : parse_decimal(v.substr(colon + 1));
+    if (!addr || !port || *port == 0 || *port > u16_max) return quoted(v) + " is not IP:PORT";
+    if (!is_unicast(*addr)) return quoted(v) + " is not a unicast address";
+    o.server_ip = *addr;
+    o.server_port = static_cast<uint16_t>(*port);
+    return {};
+}
+
+std::string apply_workload(gen_options& o, std::string_view v) {
+    if (v == "crr") {
+        o.workload = gen_workload::crr;
+    } else if (v == "rr") {
+        o.workload = gen_workload::rr;
+    } else if (v == "stream" || v == "syn-flood") {
+        return quoted(v) + " is not implemented yet (crr and rr are)";
+    } else {
+        return quoted(v) + " is not one of crr, rr, stream, syn-flood";
+    }
+    return {};
+}
+
+// Applies --name with `value`; returns the problem (without the name).
+std::string apply(gen_options& o, std::string_view name, std::string_view value) {
+    uint64_t n = 0;
+    std::string problem;
+    auto integer = [&](uint64_t min, uint64_t max, std::string_view what) {
+        problem = parse_integer(value, min, max, what, n);
+        return problem.empty();
+    };
+    if (name == "port") return apply_port(o, value);
+    if (name == "ip") return apply_ip(o, value);
+    if (name == "gateway") return apply_gateway(o, value);
+    if (name == "connect") return apply_connect(o, value);
+    if (name == "workload") return apply_workload(o, value);
+    if (name == "json") {
+        if (value.empty()) return "missing file name";
+        o.json = value;
+        return {};
+    }
+    if (name == "eal") {
+        o.eal = value;
+        return {};
+    }
+    if (name == "concurrency") {
+        if (integer(1, max_concurrency, "a number of connections")) o.concurrency = static_cast<uint32_t>(n);
+    } else if (name == "duration") {
+        if (integer(1, max_seconds, "a number of seconds")) o.duration_s = static_cast<uint32_t>(n);
+    } else if (name == "warmup") {
+        if (integer(0, max_seconds, "a number of seconds")) o.warmup_s = static_cast<uint32_t>(n);
+    } else if (name == "request-size") {
+        if (integer(1, max_size, "a size in bytes")) o.request_size = static_cast<uint32_t>(n);
+    } else if (name == "response-size") {
+        if (integer(0, max_size, "a size in bytes")) o.response_size = static_cast<uint32_t>(n);
+    } else if (name == "msl") {
+        if (integer(1, max_msl_s, "a number of seconds")) o.msl_s = static_cast<uint32_t>(n);
+    } else if (name == "cpu") {
+        if (integer(0, max_cpu, "a CPU number")) o.cpu = static_cast<int>(n);
+    } else {
+        return "unknown option";
+    }
+    return problem;
+}
+
+bool is_flag(std::string_view name) {
+    return name == "http" || name == "quiet" || name == "help";
+}
+
+gen_parse_outcome failure(std::string message) {
+    gen_parse_outcome out;
+    out.error = std::move(message);
+    return out;
+}
+
+}  // namespace
+
+std::string_view workload_name(gen_workload w) {
+    switch (w) {
+    case gen_workload::crr: return "crr";
+    case gen_workload::rr: return "rr";
+    }
+    return "?";
+}
+
+std::string gen_usage() {
+    return "usage: fptcp-gen --port SPEC --ip ADDR/PREFIX --connect IP:PORT [options]\n"
+           "  --port SPEC            tap:NAME | af_packet:IFACE | memif:SOCKET[,role=server|client] | ring:NAME | "
+           "pci:BDF\n"
+           "  --ip ADDR/PREFIX       fptcp-gen's own address\n"
+           "  --gateway ADDR         next hop for off-link destinations (default: none, on-link only)\n"
+           "  --connect IP:PORT      the server to load\n"
+           "  --workload W           crr (connect, request, response, close) | rr (request/response on persistent\n"
+           "                         connections) (default crr; stream and syn-flood: not implemented yet)\n"
+           "  --concurrency N        connections in flight (default 64)\n"
+           "  --duration S           measured seconds, after the warm-up (default 10)\n"
+           "  --warmup S             seconds run first and excluded from the results (default 1)\n"
+           "  --request-size B       request bytes, without --http (default 64)\n"
+           "  --response-size B      response bytes expected, without --http (default 64; against fptcp-server\n"
+           "                         --mode echo use the request size)\n"
+           "  --http                 HTTP/1.1 GET requests (crr: with Connection: close); a response is complete\n"
+           "                         when its header and Content-Length body arrived\n"
+           "  --msl S                MSL of our connections: TIME_WAIT lasts 2*MSL (default 30)\n"
+           "  --cpu N                the CPU (EAL lcore) to run on (default 1 on a machine with 2 or more CPUs, "
+           "else 0)\n"
+           "  --json FILE            write the results as JSON\n"
+           "  --quiet                no live line per second\n"
+           "  --eal \"ARGS\"           extra EAL arguments for experts\n"
+           "  --help\n"
+           "One lcore only in this version. Exit status: 0 after a run, 1 for a runtime failure, 2 for bad options\n";
+}
+
+gen_parse_outcome parse_gen_options(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--help") {
+            gen_parse_outcome out;
+            out.help = true;
+            return out;
+        }
+    }
+    gen_options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (!arg.starts_with("--") || arg.size() == 2) return failure(quoted(arg) + " is not an option (see --help)");
+        std::string_view name = arg.substr(2);
+        std::optional<std::string_view> value;
+        if (size_t eq = name.find('='); eq != std::string_view::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        std::string option = "--" + std::string(name);
+        if (is_flag(name)) {
+            if (value) return failure(option + ": takes no value");
+            if (name == "help") {
+                gen_parse_outcome out;
+                out.help = true;
+                return out;
+            }
+            (name == "http" ? o.http : o.quiet) = true;
+            continue;
+        }
+        if (!value) {
+            if (i + 1 >= argc) return failure(option + ": missing value");
+            value = argv[++i];
+        }
+        if (std::string problem = apply(o, name, *value); !problem.empty()) {
+            if (problem == "unknown option") return failure(option + ": unknown option (see --help)");
+            return failure(option + ": " + problem);
+        }
+    }
+    if (o.port.empty()) return failure("--port: missing (the port to send on)");
+    if (o.ip == 0) return failure("--ip: missing (fptcp-gen's own address)");
+    if (o.server_ip == 0) return failure("--connect: missing (the server to load)");
+    if (o.server_ip == o.ip) return failure("--connect: the server cannot be our own address");
+    gen_parse_outcome out;
+    out.options = o;
+    return out;
+}
+
+}  // namespace fptcp::app

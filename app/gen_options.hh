@@ -1,0 +1,50 @@
+#pragma once
+// fptcp-gen's command line (docs/fptcp-gen.md). A library of its own so
+// test/app can test it without DPDK. Nothing here runs per packet.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fptcp::app {
+
+enum class gen_workload : uint8_t { crr, rr };
+
+struct gen_options {
+    // Port spec, kept as text: lib/port parses it (as fptcp-server's --port).
+    std::string port;
+    uint32_t ip = 0;  // fptcp's own address, host byte order (required)
+    uint8_t prefix = 24;
+    std::optional<uint32_t> gateway;  // none: every destination is on-link
+    uint32_t server_ip = 0;           // --connect IP:PORT (required)
+    uint16_t server_port = 0;
+    gen_workload workload = gen_workload::crr;
+    uint32_t concurrency = 64;   // connections in flight
+    uint32_t duration_s = 10;    // measured seconds, after the warm-up
+    uint32_t warmup_s = 1;       // excluded from the results
+    uint32_t request_size = 64;  // bytes per request (not --http)
+    uint32_t response_size = 64; // bytes per response (not --http)
+    bool http = false;           // HTTP/1.1 GET requests, Content-Length responses
+    uint32_t msl_s = 30;         // our TIME_WAIT lasts 2*MSL (the side that closes first holds it)
+    int cpu = -1;                // EAL lcore / CPU; -1: 1 when the machine has two CPUs, else 0
+    std::string json;            // empty: no JSON file
+    bool quiet = false;
+    std::string eal;  // extra EAL arguments, split by lib/port
+};
+
+struct gen_parse_outcome {
+    std::optional<gen_options> options;  // set when the arguments are valid
+    std::string error;                   // one line, without the program name
+    bool help = false;                   // --help: print gen_usage(), exit 0
+};
+
+// Never throws; a bad option or value is reported in `error`.
+gen_parse_outcome parse_gen_options(int argc, const char* const* argv);
+
+// The --help text.
+std::string gen_usage();
+
+std::string_view workload_name(gen_workload w);
+
+}  // namespace fptcp::app

@@ -1,0 +1,261 @@
+#include "app/gen_workload.hh"
+
+#include <algorithm>
+#include <cctype>
+
+#include "app/server_options.hh"  // format_ipv4
+
+namespace fptcp::app {
+
+namespace {
+
+constexpr std::size_t max_response_header = 4096;
+
+std::string build_request(const gen_options& o) {
+    if (!o.http) {
+        std::string r(o.request_size, '\0');
+        for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<char>('a' + i % 26);
+        return r;
+    }
+    // RFC 9112 3 and 9.6: a minimal HTTP/1.1 request; crr asks the server to
+    // close after its response, rr keeps the connection (the 1.1 default).
+    std::string r = "GET / HTTP/1.1\r\nHost: " + format_ipv4(o.server_ip) + "\r\nUser-Agent: fptcp-gen\r\n";
+    if (o.workload == gen_workload::crr) r += "Connection: close\r\n";
+    r += "\r\n";
+    return r;
+}
+
+uint32_t readable_bytes(const engine::connection& c) {
+    uint32_t n = 0;
+    for (const auto& part : c.readable()) n += static_cast<uint32_t>(part.size());
+    return n;
+}
+
+// Copies up to out.size() readable bytes (the ring may wrap).
+std::string_view peek(const engine::connection& c, std::span<char> out) {
+    std::size_t n = 0;
+    for (const auto& part : c.readable()) {
+        std::size_t take = std::min(part.size(), out.size() - n);
+        std::copy_n(part.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(n));
+        n += take;
+    }
+    return {out.data(), n};
+}
+
+std::size_t find_nocase(std::string_view hay, std::string_view needle) {
+    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
+}
+
+}  // namespace
+
+std::string_view to_string(gen_error e) {
+    switch (e) {
+    case gen_error::refused: return "refused";
+    case gen_error::connect_timeout: return "connect_timeout";
+    case gen_error::reset: return "reset";
+    case gen_error::timeout: return "timeout";
+    case gen_error::aborted: return "aborted";
+    case gen_error::short_response: return "short_response";
+    case gen_error::bad_response: return "bad_response";
+    case gen_error::no_port: return "no_port";
+    case gen_error::count_: return "?";
+    }
+    return "?";
+}
+
+generator::generator(const gen_options& opts, uint32_t max_connections, clock_fn now_ns)
+    : _opts(opts), _now_ns(now_ns), _request(build_request(opts)), _states(max_connections) {
+    _tcp.msl = std::chrono::seconds(opts.msl_s);
+}
+
+void generator::start_measuring() {
+    _measuring = true;
+    _measured = gen_counts{};
+    _connect_latency.reset();
+    _request_latency.reset();
+}
+
+void generator::count_error(gen_error e) {
+    ++_total.errors[static_cast<std::size_t>(e)];
+    if (_measuring) ++_measured.errors[static_cast<std::size_t>(e)];
+}
+
+void generator::top_up(engine::engine& e, tcp::time_point now) {
+    while (_running && _in_flight < _opts.concurrency) {
+        engine::connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
+        if (c == nullptr) {
+            count_error(gen_error::no_port);
+            return;
+        }
+        ++_in_flight;
+        _states[c->slot()] = conn_state{.ph = phase::connecting, .started_ns = _now_ns(), .conn = c};
+    }
+}
+
+void generator::abort_all(engine::engine&) {
+    _running = false;
+    _measuring = false;
+    for (conn_state& s : _states) {
+        if (s.ph != phase::idle && s.conn != nullptr) s.conn->abort();
+    }
+}
+
+void generator::on_open(engine::connection& c) {
+    conn_state& s = state_of(c);
+    if (_measuring) _connect_latency.record(_now_ns() - s.started_ns);
+    if (_opts.workload == gen_workload::rr) {
+        ++_total.connections;
+        if (_measuring) ++_measured.connections;
+    }
+    start_request(c, s);
+}
+
+void generator::start_request(engine::connection& c, conn_state& s) {
+    s.ph = phase::active;
+    s.header_done = false;
+    s.until_close = false;
+    s.expected = _opts.http ? 0 : _opts.response_size;
+    s.request_left = static_cast<uint32_t>(_request.size());
+    s.started_ns = _now_ns();
+    push_request(c, s);
+}
+
+void generator::push_request(engine::connection& c, conn_state& s) {
+    while (s.request_left > 0) {
+        std::size_t offset = _request.size() - s.request_left;
+        uint32_t n = c.send(std::span(reinterpret_cast<const uint8_t*>(_request.data()) + offset, s.request_left));
+        if (n == 0) return;  // on_writable continues
+        s.request_left -= n;
+    }
+}
+
+void generator::on_writable(engine::connection& c) {
+    conn_state& s = state_of(c);
+    if (s.ph == phase::active) push_request(c, s);
+}
+
+// RFC 9112 2.1 / 6.3: status line, header fields, empty line; the body is
+// Content-Length bytes, or (without it) everything until the server closes.
+bool generator::read_http_header(engine::connection& c, conn_state& s) {
+    std::array<char, max_response_header> buf;
+    std::string_view data = peek(c, buf);
+    std::size_t end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos) return data.size() < buf.size();  // wait for the rest
+    std::string_view header = data.substr(0, end + 2);
+    if (!header.starts_with("HTTP/1.") || header.size() < 12 || header.substr(8, 5) != " 200 ") return false;
+    std::size_t at = find_nocase(header, "\r\ncontent-length:");
+    if (at == std::string_view::npos) {
+        s.until_close = true;
+    } else {
+        std::size_t i = at + 17;
+        while (i < header.size() && (header[i] == ' ' || header[i] == '\t')) ++i;
+        uint64_t length = 0;
+        std::size_t digits = 0;
+        for (; i < header.size() && header[i] >= '0' && header[i] <= '9' && digits < 15; ++i, ++digits) {
+            length = length * 10 + static_cast<uint64_t>(header[i] - '0');
+        }
+        if (digits == 0) return false;
+        s.expected = length;
+    }
+    s.header_done = true;
+    c.consume(static_cast<uint32_t>(end + 4));
+    return true;
+}
+
+void generator::on_data(engine::connection& c) {
+    conn_state& s = state_of(c);
+    if (s.ph != phase::active) {
+        c.consume(readable_bytes(c));  // after the response: ignored
+        return;
+    }
+    if (_opts.http && !s.header_done) {
+        if (!read_http_header(c, s)) {
+            count_error(gen_error::bad_response);
+            s.ph = phase::failed;
+            c.abort();
+            return;
+        }
+        if (!s.header_done) return;
+    }
+    uint32_t available = readable_bytes(c);
+    uint32_t n = s.until_close ? available : static_cast<uint32_t>(std::min<uint64_t>(available, s.expected));
+    if (_opts.workload == gen_workload::crr) n = available;  // nothing else will follow
+    c.consume(n);
+    s.expected -= std::min<uint64_t>(s.expected, n);
+    if (!s.until_close && s.expected == 0 && s.request_left == 0) response_complete(c, s);
+}
+
+void generator::response_complete(engine::connection& c, conn_state& s) {
+    if (_measuring) _request_latency.record(_now_ns() - s.started_ns);
+    ++_total.requests;
+    if (_measuring) ++_measured.requests;
+    if (_opts.workload == gen_workload::rr) {
+        start_request(c, s);
+        return;
+    }
+    s.ph = phase::done;
+    // crr: we close now; with HTTP "Connection: close" the server closes
+    // first (RFC 9112 9.6), and we close when its FIN has come.
+    if (!_opts.http || s.peer_closed) c.close();
+}
+
+void generator::on_peer_closed(engine::connection& c) {
+    conn_state& s = state_of(c);
+    s.peer_closed = true;
+    switch (s.ph) {
+    case phase::active:
+        if (s.until_close && s.header_done && s.request_left == 0) {
+            response_complete(c, s);
+            if (s.ph == phase::done) return;  // crr closed it
+        }
+        count_error(gen_error::short_response);
+        s.ph = phase::failed;
+        c.close();
+        return;
+    case phase::done:
+        c.close();
+        return;
+    case phase::idle:
+    case phase::connecting:
+    case phase::failed:
+        c.close();
+        return;
+    }
+}
+
+void generator::on_closed(engine::connection& c, close_reason r) {
+    conn_state& s = state_of(c);
+    --_in_flight;
+    bool connecting = s.ph == phase::connecting;
+    bool counted = s.ph == phase::failed;
+    bool success = s.ph == phase::done && r == close_reason::normal;
+    s = conn_state{};
+    if (success) {
+        ++_total.connections;
+        if (_measuring) ++_measured.connections;
+        return;
+    }
+    if (counted) return;
+    switch (r) {
+    case close_reason::none:
+    case close_reason::normal:
+        count_error(gen_error::short_response);
+        return;
+    case close_reason::reset_by_peer:
+        count_error(connecting ? gen_error::refused : gen_error::reset);
+        return;
+    case close_reason::retransmit_timeout:
+        count_error(connecting ? gen_error::connect_timeout : gen_error::timeout);
+        return;
+    case close_reason::keepalive_timeout:
+        count_error(gen_error::timeout);
+        return;
+    case close_reason::aborted:
+        count_error(gen_error::aborted);
+        return;
+    }
+}
+
+}  // namespace fptcp::app

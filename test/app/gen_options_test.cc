@@ -1,0 +1,125 @@
+// fptcp-gen's command line: defaults, every option, and the one-line message
+// for bad or missing values.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "app/gen_options.hh"
+
+namespace fptcp::app {
+namespace {
+
+gen_parse_outcome parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "fptcp-gen");
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    return parse_gen_options(static_cast<int>(argv.size()), argv.data());
+}
+
+std::vector<std::string> required(std::vector<std::string> more = {}) {
+    std::vector<std::string> a{"--port", "memif:/tmp/g.sock,role=client", "--ip", "10.80.0.1/24", "--connect",
+                               "10.80.0.2:80"};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+}
+
+std::string error_of(std::vector<std::string> args) {
+    gen_parse_outcome out = parse(std::move(args));
+    EXPECT_FALSE(out.options.has_value());
+    return out.error;
+}
+
+TEST(GenOptions, RequiredOnlyGivesDefaults) {
+    gen_parse_outcome out = parse(required());
+    ASSERT_TRUE(out.options) << out.error;
+    const gen_options& o = *out.options;
+    EXPECT_EQ(o.port, "memif:/tmp/g.sock,role=client");
+    EXPECT_EQ(o.ip, (10u << 24) | (80u << 16) | 1u);
+    EXPECT_EQ(o.prefix, 24);
+    EXPECT_EQ(o.server_ip, (10u << 24) | (80u << 16) | 2u);
+    EXPECT_EQ(o.server_port, 80);
+    EXPECT_EQ(o.workload, gen_workload::crr);
+    EXPECT_EQ(o.concurrency, 64u);
+    EXPECT_EQ(o.duration_s, 10u);
+    EXPECT_EQ(o.warmup_s, 1u);
+    EXPECT_EQ(o.request_size, 64u);
+    EXPECT_EQ(o.response_size, 64u);
+    EXPECT_FALSE(o.http);
+    EXPECT_FALSE(o.quiet);
+    EXPECT_FALSE(o.gateway);
+    EXPECT_EQ(o.cpu, -1);
+}
+
+TEST(GenOptions, EveryOptionIsApplied) {
+    gen_parse_outcome out = parse(required({"--workload", "rr", "--concurrency", "1", "--duration=5", "--warmup", "0",
+                                            "--request-size", "100", "--response-size", "200", "--http", "--json",
+                                            "/tmp/x.json", "--quiet", "--eal", "--log-level=8", "--gateway",
+                                            "10.80.0.254", "--msl", "1", "--cpu", "0"}));
+    ASSERT_TRUE(out.options) << out.error;
+    const gen_options& o = *out.options;
+    EXPECT_EQ(o.workload, gen_workload::rr);
+    EXPECT_EQ(o.concurrency, 1u);
+    EXPECT_EQ(o.duration_s, 5u);
+    EXPECT_EQ(o.warmup_s, 0u);
+    EXPECT_EQ(o.request_size, 100u);
+    EXPECT_EQ(o.response_size, 200u);
+    EXPECT_TRUE(o.http);
+    EXPECT_EQ(o.json, "/tmp/x.json");
+    EXPECT_TRUE(o.quiet);
+    EXPECT_EQ(o.eal, "--log-level=8");
+    EXPECT_EQ(o.gateway, (10u << 24) | (80u << 16) | 254u);
+    EXPECT_EQ(o.msl_s, 1u);
+    EXPECT_EQ(o.cpu, 0);
+}
+
+TEST(GenOptions, HelpWinsOverEverything) {
+    EXPECT_TRUE(parse({"--bogus", "--help"}).help);
+}
+
+TEST(GenOptions, LaterWorkloadsAreRejectedAsNotImplemented) {
+    EXPECT_EQ(error_of(required({"--workload", "stream"})),
+              "--workload: 'stream' is not implemented yet (crr and rr are)");
+    EXPECT_EQ(error_of(required({"--workload", "syn-flood"})),
+              "--workload: 'syn-flood' is not implemented yet (crr and rr are)");
+    EXPECT_EQ(error_of(required({"--workload", "ping"})), "--workload: 'ping' is not one of crr, rr, stream, syn-flood");
+}
+
+TEST(GenOptions, MissingRequiredOptionsAreNamed) {
+    EXPECT_EQ(error_of({"--ip", "10.80.0.1/24", "--connect", "10.80.0.2:80"}), "--port: missing (the port to send on)");
+    EXPECT_EQ(error_of({"--port", "ring:a", "--connect", "10.80.0.2:80"}), "--ip: missing (fptcp-gen's own address)");
+    EXPECT_EQ(error_of({"--port", "ring:a", "--ip", "10.80.0.1/24"}), "--connect: missing (the server to load)");
+}
+
+TEST(GenOptions, BadValuesGiveOneLine) {
+    EXPECT_EQ(error_of(required({"--connect", "10.80.0.2"})), "--connect: '10.80.0.2' is not IP:PORT");
+    EXPECT_EQ(error_of(required({"--connect", "10.80.0.2:0"})), "--connect: '10.80.0.2:0' is not IP:PORT");
+    EXPECT_EQ(error_of(required({"--connect", "10.80.0.2:65536"})), "--connect: '10.80.0.2:65536' is not IP:PORT");
+    EXPECT_EQ(error_of(required({"--ip", "10.80.0.1"})), "--ip: '10.80.0.1' is not ADDR/PREFIX");
+    EXPECT_EQ(error_of(required({"--ip", "224.0.0.1/24"})), "--ip: '224.0.0.1/24' is not a unicast address");
+    EXPECT_EQ(error_of(required({"--port", "memif"})),
+              "--port: 'memif' is not a port spec (tap:NAME, af_packet:IFACE, memif:SOCKET[,role=server|client], "
+              "ring:NAME, pci:BDF)");
+    EXPECT_EQ(error_of(required({"--concurrency", "0"})), "--concurrency: '0' is not a number of connections (1-4194304)");
+    EXPECT_EQ(error_of(required({"--duration", "1.5"})), "--duration: '1.5' is not a number of seconds (1-31536000)");
+    EXPECT_EQ(error_of(required({"--request-size", "-1"})), "--request-size: '-1' is not a size in bytes (1-1073741824)");
+    EXPECT_EQ(error_of(required({"--concurrency"})), "--concurrency: missing value");
+    EXPECT_EQ(error_of(required({"--frobnicate", "1"})), "--frobnicate: unknown option (see --help)");
+    EXPECT_EQ(error_of(required({"--http=yes"})), "--http: takes no value");
+    EXPECT_EQ(error_of(required({"extra"})), "'extra' is not an option (see --help)");
+    EXPECT_EQ(error_of(required({"--connect", "10.80.0.1:80"})), "--connect: the server cannot be our own address");
+}
+
+TEST(GenOptions, UsageListsEveryOptionAndTheOneLcoreLimit) {
+    std::string u = gen_usage();
+    for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--concurrency", "--duration",
+                          "--warmup", "--request-size", "--response-size", "--http", "--msl", "--cpu", "--json",
+                          "--quiet", "--eal", "--help"}) {
+        EXPECT_NE(u.find(o), std::string::npos) << o;
+    }
+    EXPECT_NE(u.find("One lcore only"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fptcp::app
