@@ -29,10 +29,10 @@ setup build
 meson test -C build --print-errorlogs --num-processes "$jobs"
 
 if [[ ${FPTCP_SKIP_SANITIZERS:-0} != 1 ]]; then
-  step "build + test under ASan + UBSan: suites unit, tcp"
+  step "build + test under ASan + UBSan: suites unit, tcp, sim"
   setup build-asan -Db_sanitize=address,undefined -Dbenchmarks=disabled
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    meson test -C build-asan --print-errorlogs --num-processes "$jobs" --suite unit --suite tcp
+    meson test -C build-asan --print-errorlogs --num-processes "$jobs" --suite unit --suite tcp --suite sim
 fi
 
 if [[ $fuzz_seconds != 0 ]]; then

@@ -283,7 +283,14 @@ void tcb::acknowledge(time_point now, const segment& seg) {
 void tcb::take_rtt_sample(time_point now, const segment& seg) {
     if (_ts_ok && seg.options.has_timestamps && seg.options.ts_ecr != 0) {
         uint32_t ms = ts_now(now) - seg.options.ts_ecr;
-        if (ms < 0x7fffffff) _rtt.sample(std::chrono::milliseconds(ms), _cfg->rto_min, _cfg->rto_max);
+        // Karn (RFC 6298 3) with timestamps: an echo of a TSval sent before
+        // the last timeout is ambiguous. The peer echoes the original when
+        // our retransmission was a duplicate (its ACK was lost; an
+        // unacceptable segment does not update TS.Recent, RFC 7323 4.3 and
+        // 5.3 R2), so the sample would include the whole backed-off RTO, and
+        // the inflated RTO feeds back into every later sample.
+        bool stale = _backoff > 0 && before(seq_num(seg.options.ts_ecr), seq_num(_rto_tsval));
+        if (ms < 0x7fffffff && !stale) _rtt.sample(std::chrono::milliseconds(ms), _cfg->rto_min, _cfg->rto_max);
         _rtt_timing = false;
         return;
     }

@@ -88,8 +88,15 @@ void tcb::send_syn(time_point now, bool with_ack, tcp_output& out) {
     }
 }
 
+// A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT went back
+// to SND.UNA (go-back-N), and an ACK numbered there sits below the peer's
+// RCV.NXT, so the peer finds it unacceptable and drops it unread (RFC 9293
+// 3.10.7.4 first check). When both ends are retransmitting, each drops the
+// other's ACKs and neither recovers. As 4.4BSD tcp_output(); a zero-window
+// probe sequence (persist) keeps SND.NXT.
 void tcb::send_ack(time_point now, tcp_output& out) {
-    begin_segment(now, _snd.nxt, tcp_flags::ack, out);
+    seq_num seq = _rtx_mode == rtx_mode::persist ? _snd.nxt : _snd.max;
+    begin_segment(now, seq, tcp_flags::ack, out);
 }
 
 // RFC 5961 section 7: at most challenge_ack_limit challenge ACKs per second,

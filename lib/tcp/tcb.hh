@@ -154,6 +154,7 @@ private:
     uint32_t _unacked_bytes = 0;     // in-order bytes received since our last ACK
     uint16_t _challenge_acks = 0;    // sent in the current one-second window
     uint32_t _ts_offset = 0;         // RFC 7323 7.1: random TSval offset per connection
+    uint32_t _rto_tsval = 0;         // our TSval when the last RTO fired (valid while _backoff > 0)
 
     send_sequence _snd;
     receive_sequence _rcv;

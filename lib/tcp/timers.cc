@@ -31,6 +31,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
     ++_retries;
     if (_backoff < 30) ++_backoff;
     _rtt_timing = false;  // Karn: never time a retransmitted segment
+    _rto_tsval = ts_now(now);
     if (_state == tcp_state::syn_sent || _state == tcp_state::syn_received) {
         ++out.counters.retransmits;
         send_syn(now, _state == tcp_state::syn_received, out);

@@ -1,0 +1,252 @@
+// The simulator's hosts and links (sim.hh, docs/sim.md).
+
+#include "sim.hh"
+
+#include <algorithm>
+
+namespace fptcp::sim {
+
+tcp::tcb* host::create_connection(const four_tuple& t, const tcp_config& c) {
+    auto conn = std::make_unique<connection>();
+    conn->snd.assign(c.send_buffer, 0);
+    conn->rcv.assign(c.receive_buffer, 0);
+    conn->tcb.emplace(c, t, tcp::connection_storage{conn->snd, conn->rcv});
+    if (accept_app) conn->app = accept_app(t);
+    tcp::tcb* p = &*conn->tcb;
+    conns[t] = std::move(conn);
+    return p;
+}
+
+tcp::seq_num host::next_iss(const four_tuple&, time_point) {
+    return tcp::seq_num(static_cast<uint32_t>(_sim.rng()));
+}
+
+void host::connect(const four_tuple& t, app_state* app) {
+    create_connection(t, cfg);
+    connection& c = *conns[t];
+    c.app = app;
+    c.tcb->open_active(_sim.now, next_iss(t, _sim.now), out);
+    service(t);
+}
+
+void host::receive(const four_tuple& t, const tcp::segment& s) {
+    tcp::demux(*this, t, _sim.now, s, out);
+    flush();
+    if (auto it = time_waits.find(t); it != time_waits.end()) {
+        _sim.at(it->second.deadline, [this, t] { on_time_wait_event(t); });
+    }
+    if (conns.count(t)) service(t);
+}
+
+void host::on_timer_event(const four_tuple& t) {
+    auto it = conns.find(t);
+    if (it == conns.end()) return;
+    connection& c = *it->second;
+    if (c.scheduled != _sim.now) return;  // superseded by an earlier event
+    c.scheduled = tcp::no_deadline;
+    if (c.tcb->next_deadline() <= _sim.now) {
+        uint64_t before = out.counters.retransmits;
+        c.tcb->on_timer(_sim.now, out);
+        if (out.counters.retransmits != before || c.tcb->reason() == close_reason::retransmit_timeout) ++timeouts;
+    }
+    service(t);
+}
+
+void host::on_time_wait_event(const four_tuple& t) {
+    auto it = time_waits.find(t);
+    if (it == time_waits.end()) return;
+    if (it->second.deadline <= _sim.now) time_waits.erase(it);
+}
+
+void host::schedule(const four_tuple& t, connection& c) {
+    time_point d = c.tcb->next_deadline();
+    if (d == tcp::no_deadline || d >= c.scheduled) return;
+    c.scheduled = d;
+    _sim.at(d, [this, t] { on_timer_event(t); });
+}
+
+// Sends every segment the core produced as a frame on this host's link.
+void host::flush() {
+    for (uint32_t i = 0; i < out.count; ++i) {
+        wire::tcp_frame_spec spec = tcp::to_frame_spec(out.segments[i]);
+        std::vector<uint8_t> frame(wire::tcp_frame_size(spec));
+        size_t n = wire::write_tcp_frame(frame, spec);
+        frame.resize(n);
+        _sim.transmit(_index, std::move(frame));
+    }
+    out.count = 0;
+}
+
+// The application's side after any call into connection `t`: flush, read
+// everything, send what fits, shut down when all is sent, and free the TCB
+// once it is closed or in TIME_WAIT.
+void host::service(const four_tuple& t) {
+    auto it = conns.find(t);
+    if (it == conns.end()) return;
+    connection& c = *it->second;
+    tcp::tcb& tcb = *c.tcb;
+    for (;;) {
+        flush();
+        if (!out.data_pending) break;
+        out.data_pending = false;
+        tcb.transmit(_sim.now, out);
+    }
+    uint8_t events = tcb.take_events();
+    if (app_state* app = c.app) {
+        for (;;) {
+            auto views = tcb.readable();
+            uint32_t n = static_cast<uint32_t>(views[0].size() + views[1].size());
+            if (n == 0) break;
+            app->received_hash.update(views[0]).update(views[1]);
+            app->received += n;
+            tcb.consume(_sim.now, n, out);
+            flush();
+        }
+        if ((events & tcp::tcp_events::peer_closed) != 0) app->peer_closed = true;
+        bool open = tcb.state() == tcp::tcp_state::established || tcb.state() == tcp::tcp_state::close_wait;
+        std::array<uint8_t, 16384> chunk;
+        while (open && app->sent < app->to_send) {
+            uint64_t len = std::min<uint64_t>(chunk.size(), app->to_send - app->sent);
+            len = std::min<uint64_t>(len, tcb.send_space());
+            if (len == 0) break;
+            for (uint64_t i = 0; i < len; ++i) chunk[i] = stream_byte(app->stream_seed, app->sent + i);
+            uint32_t taken = tcb.send(_sim.now, std::span(chunk.data(), len), out);
+            app->sent_hash.update(std::span(chunk.data(), taken));
+            app->sent += taken;
+            for (;;) {
+                flush();
+                if (!out.data_pending) break;
+                out.data_pending = false;
+                tcb.transmit(_sim.now, out);
+            }
+            if (taken == 0) break;
+        }
+        if (open && !app->shut && app->sent == app->to_send) {
+            app->shut = true;
+            tcb.shutdown(_sim.now, out);
+            flush();
+        }
+    }
+    tcp::tcp_state s = tcb.state();
+    if (s == tcp::tcp_state::time_wait || s == tcp::tcp_state::closed) {
+        if (c.app) {
+            c.app->reason = s == tcp::tcp_state::time_wait ? close_reason::normal : tcb.reason();
+            c.app->finished = true;
+        }
+        if (s == tcp::tcp_state::time_wait) {
+            tcp::time_wait_entry e = tcp::make_time_wait_entry(tcb, _sim.now);
+            time_waits[t] = e;
+            _sim.at(e.deadline, [this, t] { on_time_wait_event(t); });
+        } else if (tcb.next_deadline() != tcp::no_deadline) {
+            ++timer_leaks;
+        }
+        conns.erase(it);
+        return;
+    }
+    schedule(t, c);
+}
+
+// One frame onto link `from`: drop-tail queue, serialisation at the link
+// rate, then the faults, each decided by the simulator's one RNG.
+void simulator::transmit(int from, std::vector<uint8_t> frame) {
+    const link_config& l = links[from];
+    link_stats& st = stats[from];
+    ++st.sent;
+    time_point depart = now;
+    if (l.rate > 0) {
+        time_point free = std::max(now, _link_free[from]);
+        auto waiting = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(free - now).count()) *
+                       l.rate / 1'000'000'000ull;
+        if (waiting + frame.size() > l.queue_bytes) {
+            ++st.queue_drops;
+            return;
+        }
+        auto ser = duration(static_cast<int64_t>((frame.size() * 1'000'000ull + l.rate - 1) / l.rate));
+        depart = free + ser;
+        _link_free[from] = depart;
+    }
+    time_point arrive = depart + l.delay;
+    if (l.burst_p_bad > 0) {
+        _burst_bad[from] = _burst_bad[from] ? !chance(l.burst_p_good) : chance(l.burst_p_bad);
+        if (_burst_bad[from]) {
+            ++st.burst_lost;
+            return;
+        }
+    }
+    if (chance(l.loss)) {
+        ++st.lost;
+        return;
+    }
+    for (const blackout& b : l.blackouts) {
+        if (arrive >= start + b.from && arrive < start + b.to) {
+            ++st.blackout_drops;
+            return;
+        }
+    }
+    if (chance(l.reorder)) {
+        ++st.reordered;
+        arrive += duration(static_cast<int64_t>(uniform() * static_cast<double>(l.reorder_delay.count())));
+    }
+    if (chance(l.corrupt) && frame.size() > 34) {
+        // Flip one bit of the TCP segment (not its data-offset byte, whose
+        // check precedes the checksum's): only the checksum can catch it.
+        size_t tcp_start = 34;
+        size_t pos;
+        do {
+            pos = tcp_start + static_cast<size_t>(rng() % (frame.size() - tcp_start));
+        } while (pos == tcp_start + 12);
+        frame[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        ++st.corrupted;
+    }
+    if (chance(l.duplicate)) {
+        ++st.duplicated;
+        auto copy = std::make_shared<std::vector<uint8_t>>(frame);
+        at(arrive + 1us, [this, from, copy] { deliver(from, *copy); });
+    }
+    auto f = std::make_shared<std::vector<uint8_t>>(std::move(frame));
+    at(arrive, [this, from, f] { deliver(from, *f); });
+}
+
+void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
+    link_stats& st = stats[from];
+    wire::parsed_frame p;
+    wire::parse_error e = wire::parse_frame(frame, wire::checksum_offload{}, p);
+    if (e != wire::parse_error::none || p.kind != wire::frame_kind::tcp) {
+        if (e == wire::parse_error::bad_tcp_checksum) {
+            ++st.checksum_rejects;
+        } else {
+            ++st.other_rejects;
+        }
+        return;
+    }
+    ++st.delivered;
+    tcp::segment s = tcp::to_segment(p.tcp);
+    hash_u64(static_cast<uint64_t>((now - start).count()));
+    hash_u64(static_cast<uint64_t>(from));
+    hash_u64(s.seq.raw());
+    hash_u64(s.ack.raw());
+    hash_u64(s.flags.bits);
+    hash_u64(s.payload.size());
+    if (verbose) {
+        std::printf("%12.6f %c>%c seq %u ack %u flags %02x len %zu win %u\n",
+                    std::chrono::duration<double>(now - start).count(), "AB"[from], "BA"[from], s.seq.raw(),
+                    s.ack.raw(), s.flags.bits, s.payload.size(), s.window);
+    }
+    hosts[1 - from]->receive(tcp::arriving_tuple(p.ip, p.tcp), s);
+}
+
+bool simulator::run(const std::function<bool()>& done, duration limit) {
+    time_point end = now + limit;
+    while (!done()) {
+        if (_queue.empty()) return false;
+        event e = _queue.top();
+        if (e.t > end) return false;
+        _queue.pop();
+        now = e.t;
+        ++events;
+        e.fn();
+    }
+    return true;
+}
+
+}  // namespace fptcp::sim

@@ -1,0 +1,211 @@
+#pragma once
+// A deterministic two-host network simulator for the TCP core (docs/sim.md).
+//
+// Two hosts, each a demux owner holding many connections and TIME_WAIT
+// entries, joined by one simulated link per direction. Time is virtual: an
+// event queue of (time, seq, event) delivers frames and fires each TCB's
+// next_deadline(). Every fault draws from one seeded std::mt19937_64, so a
+// seed fixes the whole packet trace. Every segment crosses the link as a real
+// frame (lib/wire), so corruption is caught by the real checksum code.
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "support/sha256.hh"
+#include "tcp/demux.hh"
+#include "tcp/wire_adapter.hh"
+#include "wire/frame.hh"
+
+namespace fptcp::sim {
+
+using namespace std::chrono_literals;
+using tcp::duration;
+using tcp::four_tuple;
+using tcp::time_point;
+
+struct tuple_hash {
+    size_t operator()(const four_tuple& t) const {
+        uint64_t a = (uint64_t{t.local_ip} << 32) | t.remote_ip;
+        uint64_t b = (uint64_t{t.local_port} << 16) | t.remote_port;
+        return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ull ^ b);
+    }
+};
+
+// A blackout: nothing arriving in [from, to) gets through.
+struct blackout {
+    duration from;  // since the start of the simulation
+    duration to;
+};
+
+// The faults and shape of one direction of the link.
+struct link_config {
+    duration delay = 5ms;            // one way
+    uint64_t rate = 125'000'000;     // bytes per second (1 Gbit/s); 0: no serialisation delay
+    uint64_t queue_bytes = 4'000'000;  // drop-tail bound on bytes waiting to be serialised
+    double loss = 0;                 // independent loss probability
+    // Gilbert-Elliott burst loss: good -> bad with p_bad, bad -> good with
+    // p_good; every frame in the bad state is lost.
+    double burst_p_bad = 0;
+    double burst_p_good = 1;
+    double reorder = 0;              // probability a frame is held back...
+    duration reorder_delay = 10ms;   // ...by up to this much extra
+    double duplicate = 0;            // probability a frame arrives twice
+    double corrupt = 0;              // probability one bit of the TCP segment flips
+    std::vector<blackout> blackouts;
+};
+
+struct link_stats {
+    uint64_t sent = 0, delivered = 0, lost = 0, burst_lost = 0, queue_drops = 0, blackout_drops = 0;
+    uint64_t reordered = 0, duplicated = 0, corrupted = 0, checksum_rejects = 0, other_rejects = 0;
+};
+
+// The application on one end of one connection: sends `to_send` bytes of a
+// stream fixed by `stream_seed`, reads everything, shuts down when done.
+struct app_state {
+    uint64_t to_send = 0;
+    uint64_t stream_seed = 0;
+    uint64_t sent = 0;
+    uint64_t received = 0;
+    testing::sha256 sent_hash;
+    testing::sha256 received_hash;
+    bool shut = false;
+    bool peer_closed = false;
+    close_reason reason = close_reason::none;
+    bool finished = false;  // the TCB was freed (closed or handed to TIME_WAIT)
+};
+
+// Byte i of stream `seed` (splitmix64 of the 8-byte word index).
+inline uint8_t stream_byte(uint64_t seed, uint64_t i) {
+    uint64_t z = seed + (i / 8 + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<uint8_t>(z >> (8 * (i % 8)));
+}
+
+class simulator;
+
+class host {
+public:
+    struct connection {
+        std::vector<uint8_t> snd, rcv;
+        std::optional<tcp::tcb> tcb;
+        app_state* app = nullptr;
+        time_point scheduled = tcp::no_deadline;  // earliest queued timer event
+    };
+
+    host(simulator& sim, int index, uint32_t ip) : _sim(sim), _index(index), _ip(ip) {}
+
+    tcp_config cfg;
+    bool listening = false;
+    uint16_t listen_port = 80;
+    tcp::tcp_output out;
+    std::unordered_map<four_tuple, std::unique_ptr<connection>, tuple_hash> conns;
+    std::unordered_map<four_tuple, tcp::time_wait_entry, tuple_hash> time_waits;
+    uint64_t timeouts = 0;  // timer firings that retransmitted (RTO events)
+    uint64_t timer_leaks = 0;  // TCBs freed with a timer armed
+    // Applications for passive opens, by the remote port (set before the SYN).
+    std::function<app_state*(const four_tuple&)> accept_app;
+
+    uint32_t ip() const { return _ip; }
+
+    // demux owner interface
+    tcp::tcb* find_connection(const four_tuple& t) {
+        auto it = conns.find(t);
+        return it == conns.end() ? nullptr : &*it->second->tcb;
+    }
+    tcp::time_wait_entry* find_time_wait(const four_tuple& t) {
+        auto it = time_waits.find(t);
+        return it == time_waits.end() ? nullptr : &it->second;
+    }
+    void erase_time_wait(const four_tuple& t) { time_waits.erase(t); }
+    const tcp_config* find_listener(const four_tuple& t) const {
+        return listening && t.local_port == listen_port ? &cfg : nullptr;
+    }
+    tcp::tcb* create_connection(const four_tuple& t, const tcp_config& c);
+    tcp::seq_num next_iss(const four_tuple&, time_point);
+
+    void connect(const four_tuple& t, app_state* app);
+    void receive(const four_tuple& t, const tcp::segment& s);
+    void on_timer_event(const four_tuple& t);
+    void on_time_wait_event(const four_tuple& t);
+
+private:
+    simulator& _sim;
+    int _index;
+    uint32_t _ip;
+
+    void service(const four_tuple& t);
+    void flush();
+    void schedule(const four_tuple& t, connection& c);
+};
+
+class simulator {
+public:
+    explicit simulator(uint64_t seed) : rng(seed) {
+        hosts[0] = std::make_unique<host>(*this, 0, 0x0a000001);
+        hosts[1] = std::make_unique<host>(*this, 1, 0x0a000002);
+    }
+
+    std::mt19937_64 rng;
+    std::array<link_config, 2> links;  // links[i]: frames sent by host i
+    std::array<link_stats, 2> stats;
+    std::array<std::unique_ptr<host>, 2> hosts;
+    time_point start = time_point(std::chrono::seconds(1000));
+    time_point now = start;
+    uint64_t trace_hash = 0xcbf29ce484222325ull;  // FNV-1a 64 over delivered segments
+    uint64_t events = 0;
+    bool verbose = false;  // print every delivered segment (debugging)
+
+    double uniform() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+    bool chance(double p) { return p > 0 && uniform() < p; }
+
+    host& a() { return *hosts[0]; }
+    host& b() { return *hosts[1]; }
+
+    // Puts one frame written by host `from` on its link.
+    void transmit(int from, std::vector<uint8_t> frame);
+
+    void at(time_point t, std::function<void()> fn) { _queue.push({t, _seq++, std::move(fn)}); }
+
+    // Runs events until `done` holds, the queue empties, or virtual time
+    // passes `limit`. Returns whether `done` held.
+    bool run(const std::function<bool()>& done, duration limit);
+
+    bool idle() const {
+        return a().conns.empty() && b().conns.empty() && a().time_waits.empty() && b().time_waits.empty();
+    }
+    const host& a() const { return *hosts[0]; }
+    const host& b() const { return *hosts[1]; }
+
+private:
+    struct event {
+        time_point t;
+        uint64_t seq;
+        std::function<void()> fn;
+        bool operator>(const event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
+    };
+    std::priority_queue<event, std::vector<event>, std::greater<event>> _queue;
+    uint64_t _seq = 0;
+    std::array<time_point, 2> _link_free{};
+    std::array<bool, 2> _burst_bad{};
+
+    void deliver(int from, const std::vector<uint8_t>& frame);
+    void hash_u64(uint64_t v) {
+        for (int i = 0; i < 8; ++i) {
+            trace_hash ^= (v >> (8 * i)) & 0xff;
+            trace_hash *= 0x100000001b3ull;
+        }
+    }
+};
+
+}  // namespace fptcp::sim
