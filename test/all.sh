@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds, and runs every
-# suite: unit + tcp (GCC, optimized), the same under ASan + UBSan, and the
-# libFuzzer targets for a bounded time (clang).
+# suite: unit, tcp, sim, dpdk and interop (GCC, optimized; dpdk and interop
+# need root), unit + tcp + sim again under ASan + UBSan, and the libFuzzer
+# targets for a bounded time (clang).
 #
 #   FPTCP_FUZZ_SECONDS=60   seconds per fuzz target (0 skips fuzzing)
 #   FPTCP_SKIP_SANITIZERS=1 skip the ASan + UBSan build
@@ -24,7 +25,7 @@ setup() {  # dir, then meson options
   ninja -C "$dir" -j "$jobs"
 }
 
-step "build + test (gcc, debugoptimized): suites unit, tcp, dpdk, interop"
+step "build + test (gcc, debugoptimized): suites unit, tcp, sim, dpdk, interop"
 setup build
 meson test -C build --print-errorlogs --num-processes "$jobs"
 

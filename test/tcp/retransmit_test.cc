@@ -216,6 +216,43 @@ TEST_F(RetransmitTimestamps, AckOfARetransmissionGivesASampleFromTsecr) {
     EXPECT_EQ(conn->rtt().srtt(), 112500us);
 }
 
+// Karn with timestamps (RFC 6298 3, RFC 7323 4.3): an ACK that echoes a
+// TSval sent before the timeout (the peer had the original; our
+// retransmission was a duplicate) gives no sample: it would include the
+// whole backed-off RTO. Found by the simulator at 20 % loss.
+TEST_F(RetransmitTimestamps, EchoOfATsvalFromBeforeTheTimeoutGivesNoSample) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    uint32_t original_tsval = last_ts_val;
+    advance(300ms);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    advance(50ms);
+    seg_spec ack = seg().ack().seq(1).ack_no(101);
+    ack.options.has_timestamps = true;
+    ack.options.ts_val = peer_ts_now();
+    ack.options.ts_ecr = original_tsval;
+    inject(ack);
+    EXPECT_EQ(conn->snd().una, iss() + seq_len(101));  // the ACK itself is taken
+    EXPECT_EQ(conn->rtt().srtt(), 100ms);              // but not timed
+}
+
+// A pure ACK after a timeout carries SND.MAX: SND.NXT went back to SND.UNA,
+// and an ACK numbered there would sit below the peer's RCV.NXT, where the
+// peer drops it unread (RFC 9293 3.10.7.4 first check; as 4.4BSD). Found by
+// the simulator: with both ends retransmitting, neither recovered.
+TEST_F(RetransmitTimestamps, PureAckAfterATimeoutCarriesSndMax) {
+    constexpr uint32_t mss = 1448;  // 1460 less the timestamp option
+    app_send(3 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));
+    expect_tx(seg().ack().seq(1 + mss).len(mss));
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss).len(mss));
+    advance(300ms);
+    expect_tx(seg().ack().seq(1).len(mss));  // go back: one segment (cwnd 1 MSS)
+    inject(seg().ack().seq(101).ack_no(1).payload(10));  // out of order: a duplicate ACK at once
+    expect_tx(seg().ack().seq(1 + 3 * mss).ack_no(1).len(0));
+    expect_no_tx();
+}
+
 TEST_F(RetransmitNoTimestamps, NewAckResetsTheBackoff) {
     EXPECT_EQ(app_send(3 * mss_plain), 3 * mss_plain);
     expect_tx(seg().ack().seq(1).len(mss_plain));
