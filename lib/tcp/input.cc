@@ -80,7 +80,6 @@ void tcb::input_syn_sent(time_point now, const segment& seg, tcp_output& out) {
 void tcb::input_synchronized(time_point now, const segment& arrived, tcp_output& out) {
     const segment* seg = &arrived;
     segment trimmed;
-    _syn_window = arrived.has(tcp_flags::syn);  // still true once the SYN is trimmed off
     if (arrived.has(tcp_flags::syn) && arrived.seq == _rcv.irs) {
         if (_state == tcp_state::syn_received && !arrived.has(tcp_flags::ack)) {
             // The peer did not get our SYN-ACK and sent its SYN again.
@@ -95,6 +94,7 @@ void tcb::input_synchronized(time_point now, const segment& arrived, tcp_output&
             trimmed = arrived;
             trimmed.flags.bits &= static_cast<uint8_t>(~tcp_flags::syn);
             trimmed.seq = arrived.seq + seq_len(1);
+            trimmed.syn_trimmed = true;
             seg = &trimmed;
             _ack_now = true;
         }
@@ -323,7 +323,7 @@ void tcb::update_send_window(const segment& seg) {
 // SEG.WND in bytes: a SYN's window is never scaled (RFC 7323 2.2), also
 // when the SYN of a repeated SYN-ACK was trimmed off.
 uint32_t tcb::scaled_window(const segment& seg) const {
-    if (seg.has(tcp_flags::syn) || _syn_window) return seg.window;
+    if (seg.has(tcp_flags::syn) || seg.syn_trimmed) return seg.window;
     return uint32_t{seg.window} << _snd.shift;
 }
 

@@ -35,6 +35,9 @@ struct segment {
     uint16_t urgent_ptr = 0;
     tcp_options options;
     std::span<const uint8_t> payload;
+    // The core trimmed this segment's SYN as old sequence space (a repeated
+    // SYN-ACK): its window is still a SYN's, never scaled (RFC 7323 2.2).
+    bool syn_trimmed = false;
 
     bool has(uint8_t f) const { return flags.has(f); }
     // SEG.LEN of RFC 9293 3.4: data octets plus one each for SYN and FIN.

@@ -145,7 +145,6 @@ private:
     bool _ws_ok = false;         // RFC 7323 window scaling negotiated
     bool _sack_ok = false;       // RFC 2018 SACK-permitted on both SYNs
     bool _ooo_fin = false;       // _rcv.fin holds an out-of-order FIN
-    bool _syn_window = false;    // the segment in hand was a SYN-ACK: its window is unscaled (RFC 7323 2.2)
     bool _keepalive = false;
     bool _rtt_timing = false;    // _rtt_seq/_rtt_start time a segment (Karn)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
