@@ -5,7 +5,6 @@
 // the same numbers as JSON with --json. One lcore in this version.
 
 #include <rte_cycles.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -192,7 +191,7 @@ int main(int argc, char** argv) {
     std::optional<port::port_spec> spec = port::parse_port_spec(opts.port, error);
     if (!spec) return fail(2, "--port: " + error);
 
-    int cpu = opts.cpu >= 0 ? opts.cpu : (sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 1 : 0);
+    int cpu = opts.cpu >= 0 ? opts.cpu : port::default_peer_cpu();
     port::eal_settings eal;
     eal.ports.push_back(*spec);
     eal.lcores = std::to_string(cpu);

@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
     }
     port::eal_settings eal;
     eal.ports.push_back(*spec);
+    eal.lcores = std::to_string(port::default_peer_cpu());
     if (error = port::start_eal(eal, argv[0]); !error.empty()) {
         std::fprintf(stderr, "fptcp-fetch: %s\n", error.c_str());
         return 1;

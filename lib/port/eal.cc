@@ -188,6 +188,8 @@ std::string check_port_privileges(const std::vector<port_spec>& ports) {
     return "";
 }
 
+int default_peer_cpu() { return ::sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 1 : 0; }
+
 std::vector<std::string> eal_arguments(const eal_settings& settings, const char* program_name, bool hugepages) {
     std::vector<std::string> args{program_name == nullptr ? "fptcp" : program_name};
     args.insert(args.end(), {"-l", settings.lcores});

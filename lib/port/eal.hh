@@ -38,6 +38,13 @@ std::vector<std::string> eal_arguments(const eal_settings& settings, const char*
 // --no-huge -m memory_mb; the former prints a one-line warning on stderr.
 std::string start_eal(const eal_settings& settings, const char* program_name);
 
+// The CPU a second fptcp process on the same machine (fptcp-gen,
+// fptcp-fetch) polls on by default: CPU 1 when the machine has two or more,
+// so that it does not share CPU 0 with fptcp-server's first lcore. Two
+// pollers time-sliced on one CPU are slow, and they expose a race in DPDK
+// 22.11's memif PMD (docs/ports.md, "memif").
+int default_peer_cpu();
+
 // rte_eal_cleanup(); call after every port is destroyed.
 void stop_eal();
 

@@ -298,6 +298,7 @@ int memif_child(const char* program, const std::string& socket, bool server) {
     s.allow_hugepages = false;
     s.memory_mb = 128;
     s.file_prefix = "fptcp-test-memif-" + std::to_string(::getpid());
+    if (!server) s.lcores = std::to_string(default_peer_cpu());  // docs/ports.md: the memif race
     std::string error;
     s.ports.push_back(*parse_port_spec("memif:" + socket + (server ? ",role=server" : ",role=client"), error));
     if (auto e = start_eal(s, program); !e.empty()) {
