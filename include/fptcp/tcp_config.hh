@@ -8,6 +8,12 @@
 
 namespace fptcp {
 
+// Congestion control (docs/architecture.md, "Congestion control").
+enum class congestion_algorithm : uint8_t {
+    newreno,  // RFC 5681 with RFC 6582 / RFC 6675 recovery
+    cubic,    // RFC 9438, the default (as Linux)
+};
+
 struct tcp_config {
     using ms = std::chrono::milliseconds;
     using s = std::chrono::seconds;
@@ -27,6 +33,15 @@ struct tcp_config {
     bool window_scaling = true;   // RFC 7323 section 2
     bool timestamps = true;       // RFC 7323 section 3
     bool sack_permitted = true;   // RFC 2018 (SACK-permitted on SYN)
+
+    // Chosen per listener, or per active open through connect()'s config.
+    congestion_algorithm congestion = congestion_algorithm::cubic;
+    // Nagle's algorithm (RFC 9293 3.7.4, RFC 896): at most one short segment
+    // unacknowledged. On by default; connection::set_nodelay opts out.
+    bool nagle = true;
+    // RFC 5681 4.1: after an idle period longer than one RTO the congestion
+    // window restarts from the initial window.
+    bool slow_start_after_idle = true;
 
     // TIME_WAIT lasts 2 * msl (RFC 9293 section 3.4.2).
     s msl{30};

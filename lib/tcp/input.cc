@@ -256,7 +256,7 @@ void tcb::enter_established(time_point now, const segment& seg) {
     _retries = 0;
     _backoff = 0;
     _rtx_deadline = no_deadline;
-    _cc.start(_snd.mss);
+    _cc.start(_cfg->congestion, _snd.mss);
     refresh_idle_deadline(now);
 }
 
@@ -269,7 +269,7 @@ void tcb::acknowledge(time_point now, const segment& seg) {
     take_rtt_sample(now, seg);
     _snd.una = seg.ack;
     if (before(_snd.nxt, _snd.una)) _snd.nxt = _snd.una;
-    _cc.on_ack(data_acked, _snd.mss);
+    _cc.on_ack(now, data_acked, _snd.mss, _rtt.srtt());
     _retries = 0;
     _backoff = 0;
     if (_snd.una == _snd.max) {

@@ -158,7 +158,7 @@ private:
     send_sequence _snd;
     receive_sequence _rcv;
     rtt_estimator _rtt;
-    congestion_window _cc;
+    congestion_control _cc;
     seq_num _rtt_seq;
     time_point _rtt_start;
     time_point _rtx_deadline = no_deadline;      // retransmission or persist

@@ -36,7 +36,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         ++out.counters.retransmits;
         send_syn(now, _state == tcp_state::syn_received, out);
     } else {
-        _cc.on_retransmit_timeout(distance(_snd.una, _snd.max).value, _snd.mss);
+        _cc.on_retransmit_timeout(now, distance(_snd.una, _snd.max).value, _snd.mss);
         _snd.nxt = _snd.una;  // go back: resend from the first unacknowledged octet
         transmit(now, out);
         if (_rtx_mode == rtx_mode::persist) {
