@@ -210,12 +210,13 @@ void print_live(const app::gen_options& opts, uint64_t ns, const live& now, cons
 
 // Lcore 0's loop, plus the clock of the run: returns the measured seconds.
 double main_loop(const app::gen_options& opts, std::vector<lcore_context>& lcores) {
-    uint64_t warmup_end = opts.warmup_s * second, end = warmup_end + opts.duration_s * second;
-    uint64_t next_status = second, measure_start = 0;
+    uint64_t start = now_ns();
+    uint64_t warmup_end = start + opts.warmup_s * second, end = warmup_end + opts.duration_s * second;
+    uint64_t next_status = start + second, measure_start = start;
     live before;
     lcore_context& self = lcores[0];
     if (opts.warmup_s == 0) phase.store(run_phase::measuring, std::memory_order_relaxed);
-    uint64_t ns = 0;
+    uint64_t ns = start;
     while (self.step()) {
         ns = now_ns();
         if (phase.load(std::memory_order_relaxed) == run_phase::warmup && ns >= warmup_end) {
@@ -226,7 +227,7 @@ double main_loop(const app::gen_options& opts, std::vector<lcore_context>& lcore
         if (ns >= next_status) {
             self.publish();
             live t = sum_published(lcores);
-            if (!opts.quiet) print_live(opts, ns, t, before, ns > warmup_end);
+            if (!opts.quiet) print_live(opts, ns - start, t, before, ns > warmup_end);
             before = t;
             next_status += second;
         }
