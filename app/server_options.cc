@@ -314,6 +314,7 @@ constexpr std::array tcp_options{
     FPTCP_TCP_INT("fin_wait_2_timeout_s", fin_wait_2_timeout, max_s, "a number of seconds",
                   std::chrono::seconds(v.number)),
     FPTCP_TCP_INT("challenge_ack_limit", challenge_ack_limit, u16_max, "a count", narrow<uint16_t>(v.number)),
+    FPTCP_TCP_FLAG("nagle", nagle),
 };
 
 #undef FPTCP_TCP_INT

@@ -66,6 +66,7 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.keepalive_probes, b.keepalive_probes);
     EXPECT_EQ(a.fin_wait_2_timeout, b.fin_wait_2_timeout);
     EXPECT_EQ(a.challenge_ack_limit, b.challenge_ack_limit);
+    EXPECT_EQ(a.nagle, b.nagle);
 }
 
 void expect_same(const server_options& a, const server_options& b) {
@@ -354,6 +355,7 @@ keepalive_interval_s = 10
 keepalive_probes = 3
 fin_wait_2_timeout_s = 20
 challenge_ack_limit = 100
+nagle = false
 )");
     server_options o = parse_ok({"--config", f.path()});
     EXPECT_EQ(o.port, "memif:/run/fptcp/memif.sock,role=server");
@@ -394,6 +396,7 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.tcp.keepalive_probes, 3);
     EXPECT_EQ(o.tcp.fin_wait_2_timeout, 20s);
     EXPECT_EQ(o.tcp.challenge_ack_limit, 100);
+    EXPECT_FALSE(o.tcp.nagle);
 }
 
 TEST(ServerConfig, AnEmptyFileKeepsTheDefaults) {
