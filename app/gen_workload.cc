@@ -103,6 +103,7 @@ bool generator::open_connection(engine::engine& e, tcp::time_point now) {
         return false;
     }
     ++_in_flight;
+    ++_connecting;
     _states[c->slot()] = conn_state{.ph = phase::connecting, .queued = _states[c->slot()].queued,
                                     .started_ns = _now_ns(), .conn = c};
     return true;
@@ -112,7 +113,7 @@ void generator::top_up(engine::engine& e, tcp::time_point now) {
     if (!_running) return;
     bool opens_on_schedule = _interval_ns != 0 && _opts.workload == gen_workload::crr;
     if (!opens_on_schedule) {
-        while (_in_flight < _share.concurrency && open_connection(e, now)) {
+        while (_in_flight < _share.concurrency && _connecting < max_connecting && open_connection(e, now)) {
         }
     }
     if (_interval_ns != 0) run_schedule(e, now);
@@ -171,6 +172,7 @@ void generator::abort_all() {
 
 void generator::on_open(engine::connection& c) {
     conn_state& s = state_of(c);
+    --_connecting;
     if (_measuring) _connect_latency.record(_now_ns() - s.started_ns);
     if (_opts.workload != gen_workload::crr) {
         ++_total.connections;
@@ -333,6 +335,7 @@ void generator::on_closed(engine::connection& c, close_reason r) {
     conn_state& s = state_of(c);
     --_in_flight;
     bool connecting = s.ph == phase::connecting;
+    if (connecting) --_connecting;
     bool counted = s.ph == phase::failed;
     bool success = s.ph == phase::done && r == close_reason::normal;
     s = conn_state{.queued = s.queued};

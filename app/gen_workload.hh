@@ -135,6 +135,11 @@ private:
     histogram _connect_latency, _request_latency;
     gen_counts _total, _measured;
     uint32_t _in_flight = 0;
+    // Closed loop: connects awaiting their SYN-ACK, at most max_connecting,
+    // so that opening many connections at once does not overflow the TX ring
+    // and the peer's RX ring with SYNs (lost SYNs wait a whole RTO).
+    static constexpr uint32_t max_connecting = 512;
+    uint32_t _connecting = 0;
     bool _running = true;
     bool _measuring = false;
 };
