@@ -88,6 +88,18 @@ def parse_iperf3(doc):
     }
 
 
+def parse_echo_client(text):
+    """fptcp-bench-echo client: requests, requests_per_s, latency percentiles (ns)."""
+    values = dict(re.findall(r"^(\w+): ([0-9.]+)$", text, re.M))
+    if "requests_per_s" not in values:
+        raise ParseError("fptcp-bench-echo output has no requests_per_s line")
+    return {
+        "requests": int(values["requests"]),
+        "requests_per_s": float(values["requests_per_s"]),
+        "latency": {k: float(v) for k, v in values.items() if k.endswith("_ns")},
+    }
+
+
 _GEN_LINE = re.compile(r"^t=(\d+)s (.*?)( \(warm-up\))?$")
 
 

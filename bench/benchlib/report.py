@@ -36,6 +36,10 @@ ROWS = [
     ("RR: latency p50 (us)", "rr", _latency_us(50), LOWER, "{:,.2f}"),
     ("RR: latency p90 (us)", "rr", _latency_us(90), LOWER, "{:,.2f}"),
     ("RR: latency p99 (us)", "rr", _latency_us(99), LOWER, "{:,.2f}"),
+    ("RR, 64 B echo, 1 connection: round trips/s", "rr_echo", _request_rate, HIGHER, "{:,.0f}"),
+    ("RR echo: latency p50 (us)", "rr_echo", _latency_us(50), LOWER, "{:,.2f}"),
+    ("RR echo: latency p90 (us)", "rr_echo", _latency_us(90), LOWER, "{:,.2f}"),
+    ("RR echo: latency p99 (us)", "rr_echo", _latency_us(99), LOWER, "{:,.2f}"),
 ] + [
     (f"STREAM {label}, MSS 1460: Gbit/s", case, _field("gbit_per_s"), HIGHER, "{:,.2f}")
     for case, label in STREAM_CASES
@@ -127,8 +131,9 @@ def plots(doc, out):
     fig.savefig(out / "rate.png", dpi=100)
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, case, title in zip(axes, ("rr", "crr"), ("RR, 1 connection", "CRR, 64 in flight")):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    for ax, case, title in zip(axes, ("rr_echo", "rr", "crr"),
+                               ("RR 64 B echo, 1 connection", "RR HTTP, 1 connection", "CRR HTTP, 64 in flight")):
         for side, name in SIDES:
             r = results.get(case, {}).get(side)
             if r:

@@ -70,6 +70,20 @@ class Iperf3(unittest.TestCase):
             parse.parse_iperf3({"error": "unable to connect to server: Connection refused"})
 
 
+class EchoClient(unittest.TestCase):
+    def test_run(self):
+        r = parse.parse_echo_client("requests: 1569\nrequests_per_s: 784\np50_ns: 47411\np90_ns: 5881742\n"
+                                    "p99_ns: 8043515\np99_9_ns: 9272648\nmax_ns: 9357787\n")
+        self.assertEqual(r["requests"], 1569)
+        self.assertEqual(r["requests_per_s"], 784)
+        self.assertEqual(r["latency"], {"p50_ns": 47411, "p90_ns": 5881742, "p99_ns": 8043515,
+                                        "p99_9_ns": 9272648, "max_ns": 9357787})
+
+    def test_failed_run(self):
+        with self.assertRaises(parse.ParseError):
+            parse.parse_echo_client("")
+
+
 class FptcpLines(unittest.TestCase):
     def test_gen_and_server_lines(self):
         lines = parse.parse_gen_lines(
