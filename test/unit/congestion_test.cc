@@ -265,15 +265,28 @@ TEST(CubicMath, FarOffsetsNeitherOverflowNorGoNegative) {
 
 constexpr time_point t_loss = t0 + 1000s;
 
-// Slow start to `segments`, then a loss detected by duplicate ACKs with
-// that much in flight, and recovery left with the pipe at ssthresh.
+// A loss detected by duplicate ACKs with `flight` in flight, and recovery
+// left with the pipe at ssthresh.
+void lose(congestion_control& c, time_point now, uint32_t flight) {
+    c.on_enter_recovery(now, flight, seg);
+    c.on_exit_recovery(c.ssthresh(), seg);
+}
+
+// Slow start to `segments`, then a loss with that much in flight.
 congestion_control cubic_after_loss_at(uint32_t segments) {
     congestion_control c;
     c.start(congestion_algorithm::cubic, seg);
     while (c.cwnd() < segments * seg) c.on_ack(t0, seg, seg, no_srtt);
-    c.on_enter_recovery(t_loss, segments * seg, seg);
-    c.on_exit_recovery(c.ssthresh(), seg);
+    lose(c, t_loss, segments * seg);
     return c;
+}
+
+// A stage starts with one ACK at `stage_start`; `after` later one ACK of the
+// whole window, with SRTT 100 ms, closes the whole gap (acked = cwnd in
+// 4.4/4.5): cwnd becomes the target W_cubic(after + 0.1 s), within 4.2's clamp.
+void ack_a_window_later(congestion_control& c, time_point stage_start, duration after) {
+    c.on_ack(stage_start, seg, seg, no_srtt);
+    c.on_ack(stage_start + after, c.cwnd(), seg, 100ms);
 }
 
 TEST(Cubic, StateStaysSmall) {
@@ -322,18 +335,16 @@ TEST(Cubic, ConcaveRegionFollowsTheCurveFromTheFirstAckAfterTheLoss) {
 
 TEST(Cubic, ConvexRegionBeyondWmax) {
     congestion_control c = cubic_after_loss_at(100);
-    c.on_ack(t_loss, seg, seg, no_srtt);
     // W_cubic(5.9 + 0.1) = 100 + 0.4 * (6 - 4.2172)^3 = 100 + 0.4 * 5.6665 = 102.267.
-    c.on_ack(t_loss + 5900ms, 70 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss, 5900ms);
     EXPECT_NEAR(c.cwnd(), 102267, 20);
 }
 
 TEST(Cubic, TargetIsAtMostOneAndAHalfCwnd) {
     congestion_control c = cubic_after_loss_at(100);
-    c.on_ack(t_loss, seg, seg, no_srtt);
     // W_cubic(20.1) = 100 + 0.4 * 15.88^3 = 1702 segments; 4.2 caps the
     // target at 1.5 * 70 = 105.
-    c.on_ack(t_loss + 20s, 70 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss, 20s);
     EXPECT_EQ(c.cwnd(), 105 * seg);
     // One segment acknowledged adds (target - cwnd) / cwnd = (157.5 - 105) / 105 = 0.5 segment.
     c.on_ack(t_loss + 20s, seg, seg, 100ms);
@@ -342,8 +353,7 @@ TEST(Cubic, TargetIsAtMostOneAndAHalfCwnd) {
 
 TEST(Cubic, TargetBelowCwndLeavesItAlone) {
     congestion_control c = cubic_after_loss_at(100);
-    c.on_ack(t_loss, seg, seg, no_srtt);
-    c.on_ack(t_loss + 5900ms, 70 * seg, seg, 100ms);  // W_cubic(6.0) = 102.267, as above
+    ack_a_window_later(c, t_loss, 5900ms);  // W_cubic(6.0) = 102.267, as above
     uint32_t before = c.cwnd();
     // Without the RTT the target would be W_cubic(5.9) = 100 + 0.4 * 1.6828^3
     // = 101.906 < cwnd: 4.2 raises it to cwnd, and cwnd neither grows nor shrinks.
@@ -376,10 +386,9 @@ TEST(Cubic, AfterATimeoutTheCurveStartsFlatAtTheNewStage) {
     c.on_retransmit_timeout(t_loss, 100 * seg, seg);
     while (c.in_slow_start()) c.on_ack(t_loss, seg, seg, no_srtt);
     ASSERT_EQ(c.cwnd(), 70 * seg);
-    c.on_ack(t_loss + 1s, seg, seg, no_srtt);  // the stage starts: W_cubic(0) = 70
-    EXPECT_EQ(c.cwnd(), 70 * seg);
+    // The stage starts at t_loss + 1 s with W_cubic(0) = 70, and
     // W_cubic(1.9 + 0.1) = 0.4 * 2^3 + 70 = 73.2 segments.
-    c.on_ack(t_loss + 2900ms, 70 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss + 1s, 1900ms);
     EXPECT_NEAR(c.cwnd(), 73200, 10);
 }
 
@@ -390,11 +399,9 @@ TEST(Cubic, FastConvergenceLowersWmax) {
     // the window plateaus at 59.5, where W_max = 70 would give
     // 70 - 0.4 * (cbrt(52.5) - 3)^3 = 70 - 0.4 * 0.744^3 = 69.84.
     congestion_control c = cubic_after_loss_at(100);
-    c.on_enter_recovery(t_loss + 1s, 70 * seg, seg);
-    c.on_exit_recovery(c.ssthresh(), seg);
+    lose(c, t_loss + 1s, 70 * seg);
     ASSERT_EQ(c.cwnd(), 49 * seg);
-    c.on_ack(t_loss + 2s, seg, seg, no_srtt);
-    c.on_ack(t_loss + 2s + 2900ms, 49 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss + 2s, 2900ms);
     EXPECT_NEAR(c.cwnd(), 59500, 20);
 }
 
@@ -402,15 +409,12 @@ TEST(Cubic, LossAboveWmaxRemembersTheWholeWindow) {
     // Grown past the old W_max (100) to 105: the next loss sets W_max = 105,
     // cwnd = 73.5; the plateau at t = K is 105, not 0.85 * 105 = 89.25.
     congestion_control c = cubic_after_loss_at(100);
-    c.on_ack(t_loss, seg, seg, no_srtt);
-    c.on_ack(t_loss + 20s, 70 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss, 20s);
     ASSERT_EQ(c.cwnd(), 105 * seg);
-    c.on_enter_recovery(t_loss + 21s, 105 * seg, seg);
-    c.on_exit_recovery(c.ssthresh(), seg);
+    lose(c, t_loss + 21s, 105 * seg);
     ASSERT_EQ(c.cwnd(), 73500u);
-    c.on_ack(t_loss + 22s, seg, seg, no_srtt);
     // K = cbrt(31.5 / 0.4) = cbrt(78.75) = 4.287 s; W_cubic(4.3) = 105 + 0.4 * 0.013^3.
-    c.on_ack(t_loss + 22s + 4200ms, 74 * seg, seg, 100ms);
+    ack_a_window_later(c, t_loss + 22s, 4200ms);
     EXPECT_NEAR(c.cwnd(), 105000, 20);
 }
 
