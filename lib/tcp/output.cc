@@ -177,6 +177,11 @@ void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     outgoing_segment& s = begin_segment(now, seq, flags, out);
     s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
     ++out.counters.retransmits;
+    if (!_rxt_watch && _sack_ok) {
+        _rxt_watch = true;
+        _rxt_seq = seq;
+        _rxt_sent_max = _snd.max;
+    }
     seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
     _high_rxt = seq_max(_high_rxt, resent_end);
     if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn

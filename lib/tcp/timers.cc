@@ -70,6 +70,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
 void tcb::forget_recovery_state() {
     _in_recovery = false;
     _probe_out = false;
+    _rxt_watch = false;
     _dupacks = 0;
     _scoreboard.clear();
     _recover = _snd.max;
