@@ -248,10 +248,16 @@ void tcb::transmit(time_point now, tcp_output& out) {
 }
 
 // RFC 5681 4.1: nothing in flight and nothing sent for an RTO, the ACK
-// clock is gone; cwnd goes back to at most the initial window.
+// clock is gone; cwnd goes back to at most the initial window. With the
+// restart turned off cwnd stays, but the idle time must not count as
+// congestion avoidance time either (RFC 9438 5.8).
 void tcb::restart_after_idle(time_point now) {
-    if (!_cfg->slow_start_after_idle || _snd.una != _snd.max || _sndbuf.size() == 0) return;
-    if (now - _last_data_sent > _rtt.rto()) _cc.on_idle_restart(now, _snd.mss);
+    if (_snd.una != _snd.max || _sndbuf.size() == 0 || now - _last_data_sent <= _rtt.rto()) return;
+    if (_cfg->slow_start_after_idle) {
+        _cc.on_idle_restart(now, _snd.mss);
+    } else {
+        _cc.on_idle();
+    }
 }
 
 // After an arrival: send what the windows allow, then the ACK still owed.
