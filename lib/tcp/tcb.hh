@@ -32,6 +32,9 @@ struct connection_storage {
     std::span<uint8_t> receive;
 };
 
+// Our window scale (RFC 7323 2.2) for a receive buffer of this size.
+uint8_t window_shift_for(uint32_t buffer);
+
 // What happened since the last take_events(), as bits.
 struct tcp_events {
     static constexpr uint8_t connected = 0x01;    // handshake complete (either role)
@@ -83,6 +86,10 @@ public:
     // the listener's SYN with a SYN-ACK (-> SYN_RECEIVED).
     void open_active(time_point now, seq_num iss, tcp_output& out);
     void open_passive(time_point now, seq_num iss, const segment& syn, tcp_output& out);
+    // RFC 4987 3.6: the handshake's last ACK brought back a SYN cookie; `syn`
+    // holds the options the cookie recorded of the peer's SYN (listen.hh,
+    // accept_cookie). Opens in ESTABLISHED, then takes the ACK's data or FIN.
+    void open_from_cookie(time_point now, const tcp_options& syn, const segment& ack, tcp_output& out);
 
     // RFC 9293 3.10.7: SEGMENT ARRIVES.
     void input(time_point now, const segment& seg, tcp_output& out);
