@@ -641,5 +641,15 @@ TEST(ShippedConfigs, ShortMslIsOneSecond) {
     EXPECT_EQ(load_shipped("short-msl.toml").tcp.msl, 1s);
 }
 
+TEST(ShippedConfigs, LossyVethDropsFivePercentEachWay) {
+    server_options o = load_shipped("lossy-veth.toml");
+    EXPECT_EQ(o.port, "af_packet:veth-fptcp");
+    EXPECT_EQ(o.mode, server_mode::echo);
+    EXPECT_EQ(o.fault.rx.drop, 50000u);
+    EXPECT_EQ(o.fault.tx.drop, 50000u);
+    EXPECT_TRUE(o.fault.rx.duplicate != 0 && o.fault.rx.reorder != 0);
+    EXPECT_EQ(o.tcp.congestion, congestion_algorithm::cubic);
+}
+
 }  // namespace
 }  // namespace fptcp::app
