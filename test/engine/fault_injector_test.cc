@@ -149,11 +149,17 @@ TEST_F(FaultInjector, EveryFrameDroppedAtOneHundredPercent) {
 TEST_F(FaultInjector, ADuplicateIsAByteCopyRightAfterItsOriginal) {
     fault_injector f({.duplicate = fault_rates::certain}, 1, 0);
     std::vector<rte_mbuf*> in{frame(1), frame(2)};
+    // A TX frame asking the NIC for its checksums: the copy must ask too.
+    in[0]->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+    in[0]->l2_len = 14;
+    in[0]->l3_len = 20;
     std::span<rte_mbuf*> out = f.filter(in, time_point{});
     ASSERT_EQ(out.size(), 4u);
     EXPECT_EQ(out[0], in[0]);
     EXPECT_NE(out[1], in[0]);
     EXPECT_EQ(out[1]->pkt_len, 64u);
+    EXPECT_EQ(out[1]->ol_flags, in[0]->ol_flags);
+    EXPECT_EQ(out[1]->tx_offload, in[0]->tx_offload);
     EXPECT_EQ(std::memcmp(rte_pktmbuf_mtod(out[0], void*), rte_pktmbuf_mtod(out[1], void*), 64), 0);
     EXPECT_EQ(collect(out), (std::vector<uint32_t>{1, 1, 2, 2}));
     EXPECT_EQ(f.counters().duplicated, 2u);
