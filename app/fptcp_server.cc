@@ -59,13 +59,13 @@ public:
 // What the status line and the summary show, summed over lcores.
 struct totals {
     uint64_t opened = 0, closed = 0, reaped = 0, reopened = 0, rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0, retransmits = 0,
-             drops = 0, active = 0, time_wait = 0, requests = 0;
+             drops = 0, active = 0, time_wait = 0, requests = 0, timeouts = 0, fast_recoveries = 0, loss_probes = 0;
     engine::fault_counters fault_rx, fault_tx;  // what --fault-rx / --fault-tx did
 
-    static constexpr std::size_t fields = 19;
+    static constexpr std::size_t fields = 22;
     std::array<uint64_t*, fields> all() {
         return {&opened, &closed, &reaped, &reopened, &rx, &tx, &rx_bytes, &tx_bytes, &retransmits, &drops, &active, &time_wait,
-                &requests, &fault_rx.dropped, &fault_rx.duplicated, &fault_rx.reordered, &fault_tx.dropped,
+                &requests, &timeouts, &fast_recoveries, &loss_probes, &fault_rx.dropped, &fault_rx.duplicated, &fault_rx.reordered, &fault_tx.dropped,
                 &fault_tx.duplicated, &fault_tx.reordered};
     }
 };
@@ -96,6 +96,9 @@ totals read_totals(const engine::engine& e, const app::server_handler& h) {
     r.rx_bytes = c.rx_bytes;
     r.tx_bytes = c.tx_bytes;
     r.retransmits = t.retransmits;
+    r.timeouts = t.timeouts;
+    r.fast_recoveries = t.fast_recoveries;
+    r.loss_probes = t.loss_probes;
     r.active = e.active_connections();
     r.time_wait = e.time_wait_connections();
     r.requests = h.requests();
@@ -185,6 +188,8 @@ void print_summary(std::vector<lcore_context>& lcores) {
     std::printf("time_wait: %lu\nactive: %lu\nrequests: %lu\n", sum.time_wait, sum.active, sum.requests);
     std::printf("rx_packets: %lu\ntx_packets: %lu\nretransmits: %lu\ndrops: %lu\n", sum.rx, sum.tx, sum.retransmits,
                 sum.drops);
+    std::printf("timeouts: %lu\nfast_recoveries: %lu\nloss_probes: %lu\n", sum.timeouts, sum.fast_recoveries,
+                sum.loss_probes);
     for_each_fault_counter(sum, [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); });
     print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
     print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
@@ -198,7 +203,8 @@ void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
     out << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
         << ", \"time_wait_reaped\": " << sum.reaped << ", \"time_wait\": " << sum.time_wait << ", \"active\": " << sum.active
         << ", \"requests\": " << sum.requests << ", \"rx_packets\": " << sum.rx << ", \"tx_packets\": " << sum.tx
-        << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops;
+        << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops << ", \"timeouts\": " << sum.timeouts
+        << ", \"fast_recoveries\": " << sum.fast_recoveries << ", \"loss_probes\": " << sum.loss_probes;
     for_each_fault_counter(sum, [&out](const std::string& name, uint64_t v) { out << ", \"" << name << "\": " << v; });
     out << ", \"lcores\": " << lcores.size() << "}\n";
 }
