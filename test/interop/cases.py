@@ -271,7 +271,7 @@ def lossy_100mib(ctx):
         s = json.load(f)
     for key in ("retransmits", "fault_rx_dropped", "fault_tx_dropped"):
         check(ctx.counter(s, key) > 0, f"{key} is not > 0: {s}")
-    ctx.note(f"{dt:.1f}s, {total * 8 / dt / 1e6:.0f} Mbit/s each way; retransmits {s['retransmits']} "
+    ctx.note(f"{dt:.1f}s, {total * 8 / dt / 1e6:.1f} Mbit/s each way; retransmits {s['retransmits']} "
              f"(timeouts {s.get('timeouts')}, fast recoveries {s.get('fast_recoveries')}, "
              f"loss probes {s.get('loss_probes')}), dropped rx {s['fault_rx_dropped']} tx {s['fault_tx_dropped']}")
 
