@@ -75,6 +75,12 @@ struct tcp_config {
     // dropped after this long if the peer never sends its FIN (as Linux).
     s fin_wait_2_timeout{60};
 
+    // SYN floods (RFC 4987 3.6, docs/architecture.md "SYN floods"): once this
+    // many connections are half-open (SYN_RECEIVED) on the engine, or no
+    // connection slot is free, SYNs are answered with SYN cookies and keep no
+    // state. 0: a cookie for every SYN.
+    uint32_t syn_backlog = 4096;
+
     // RFC 5961 section 7: challenge ACKs sent per connection per second.
     uint16_t challenge_ack_limit = 10;
 

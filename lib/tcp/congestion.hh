@@ -162,6 +162,11 @@ public:
         _cwnd = mss;
     }
 
+    // A further timeout of the same data: the loss window again, ssthresh
+    // and CUBIC's state as the first timeout left them (RFC 5681 3.1 sets
+    // ssthresh only when a segment is retransmitted for the first time).
+    void on_repeated_timeout(uint32_t mss) { _cwnd = mss; }
+
     // RFC 5681 4.1: idle for longer than an RTO; cwnd = min(IW, cwnd).
     void on_idle_restart(time_point /*now*/, uint32_t mss) {
         on_idle();

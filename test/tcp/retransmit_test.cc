@@ -256,6 +256,21 @@ TEST_F(RetransmitTimestamps, PureAckAfterATimeoutCarriesSndMax) {
     expect_no_tx();
 }
 
+// RFC 5681 3.1: ssthresh is set when a segment is retransmitted the first
+// time; later timeouts of the same data only bring cwnd back to one segment.
+TEST_F(RetransmitNoTimestamps, OnlyTheFirstTimeoutSetsSsthresh) {
+    EXPECT_EQ(app_send(4 * mss_plain), 4 * mss_plain);
+    for (int i = 0; i < 4; ++i) sent.pop_front();
+    advance(conn->rtt().rto());
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    uint32_t ssthresh = conn->ssthresh();
+    EXPECT_EQ(ssthresh, 4 * mss_plain * 7 / 10);  // CUBIC: FlightSize * 0.7
+    advance(2 * conn->rtt().rto());
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    EXPECT_EQ(conn->ssthresh(), ssthresh);  // not 0.7 of the one segment in flight now
+    EXPECT_EQ(conn->cwnd(), mss_plain);
+}
+
 TEST_F(RetransmitNoTimestamps, NewAckResetsTheBackoff) {
     EXPECT_EQ(app_send(3 * mss_plain), 3 * mss_plain);
     expect_tx(seg().ack().seq(1).len(mss_plain));
