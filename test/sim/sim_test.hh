@@ -1,0 +1,30 @@
+#pragma once
+// The fixture of the sim suite's transfer tests (sim_test.cc,
+// scenarios_test.cc, aims_test.cc): a scenario on seed FPTCP_SIM_SEED
+// (default 1), checked afterwards for leftovers and real time.
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "scenario.hh"
+
+namespace fptcp::sim {
+
+class SimTest : public ::testing::Test, public scenario {
+protected:
+    SimTest();
+    void TearDown() override;
+
+    static uint64_t seed();
+    // Every stream of every connection arrived whole, once, in order, and closed normally.
+    void expect_intact(const transfer& t);
+    // One "[ sim ]" line: time, goodput, RTOs, probes, retransmissions, drops.
+    void report(const std::string& name, const outcome& o);
+
+    double wall_limit_seconds = 2.0;  // real time per test (release build)
+    std::chrono::steady_clock::time_point wall_start = std::chrono::steady_clock::now();
+};
+
+}  // namespace fptcp::sim
