@@ -268,7 +268,7 @@ private:
     };
     std::priority_queue<event, std::vector<event>, std::greater<event>> _queue;
     uint64_t _seq = 0;
-    std::array<time_point, 2> _link_free{};
+    std::array<int64_t, 2> _link_free_ns{};  // when each link is next free, since `start`
     std::array<bool, 2> _burst_bad{};
     // Per sending tuple (local = sender); a new SYN starts a new stream.
     std::unordered_map<four_tuple, stream_track, tuple_hash> _streams;

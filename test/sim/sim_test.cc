@@ -69,6 +69,13 @@ void SimTest::report(const std::string& name, const outcome& o) {
                 static_cast<unsigned long long>(o.sent.probes), static_cast<unsigned long long>(o.core_retransmits),
                 static_cast<unsigned long long>(o.sent.spurious));
     for (int h = 0; h < 2; ++h) {
+        const link_stats& l = net.stats[h];
+        std::printf("[ sim      ]   link %c>%c: %llu frames, lost %llu, burst-lost %llu, queue drops %llu, "
+                    "blackout drops %llu, scripted drops %llu, to a crashed host %llu\n",
+                    "AB"[h], "BA"[h], static_cast<unsigned long long>(l.sent), static_cast<unsigned long long>(l.lost),
+                    static_cast<unsigned long long>(l.burst_lost), static_cast<unsigned long long>(l.queue_drops),
+                    static_cast<unsigned long long>(l.blackout_drops), static_cast<unsigned long long>(l.scripted_drops),
+                    static_cast<unsigned long long>(l.down_drops));
         const tcp::tcp_counters& c = net.hosts[h]->out.counters;
         for (size_t d = 0; d < c.drops.size(); ++d) {
             if (c.drops[d] != 0) {
@@ -194,7 +201,7 @@ TEST_P(SimBlackout, TransferCompletesAfterAMidTransferBlackout) {
     EXPECT_GT(o.seconds, static_cast<double>(GetParam()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Lengths, SimBlackout, ::testing::Values(1, 10),
+INSTANTIATE_TEST_SUITE_P(Lengths, SimBlackout, ::testing::Values(1, 10, 60),
                          [](const auto& p) { return "Seconds" + std::to_string(p.param); });
 
 // RFC 9293 3.8.3 (R2) and RFC 6298: past the give-up bound the connection is
