@@ -360,9 +360,11 @@ void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
 bool simulator::run(const std::function<bool()>& done, duration limit) {
     time_point end = now + limit;
     while (!done()) {
-        if (_queue.empty()) return false;
+        if (_queue.empty() || _queue.top().t > end) {
+            now = end;  // nothing happens until then
+            return false;
+        }
         event e = _queue.top();
-        if (e.t > end) return false;
         _queue.pop();
         now = e.t;
         ++events;

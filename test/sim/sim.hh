@@ -246,8 +246,8 @@ public:
 
     void at(time_point t, std::function<void()> fn) { _queue.push({t, _seq++, std::move(fn)}); }
 
-    // Runs events until `done` holds, the queue empties, or virtual time
-    // passes `limit`. Returns whether `done` held.
+    // Runs events until `done` holds (returns true) or until `limit` has
+    // passed (returns false, with `now` at the limit).
     bool run(const std::function<bool()>& done, duration limit);
 
     // The receiver accepted segment `s` of the stream `sender` sends (no drop counted).

@@ -220,16 +220,6 @@ TEST_F(Sim, BlackoutLongerThanTheGiveUpBoundAbortsWithRetransmitTimeout) {
     EXPECT_LT(o.seconds, 3600.0);  // 15 retransmissions, backed off up to 60 s each
 }
 
-// Many connections share the lossy link; each stream is checked.
-TEST_F(Sim, HundredConcurrentConnectionsAtOnePercentLoss) {
-    set_both([](link_config& l) { l.loss = 0.01; });
-    transfer t{.connections = 100, .bytes = 64 * 1024, .buffer = 64 * 1024};
-    outcome o = run(t);
-    report("100 connections, loss 1%", o);
-    ASSERT_TRUE(o.completed);
-    expect_intact(t);
-}
-
 // Determinism: the same seed gives the same packet trace; another seed, another.
 uint64_t trace_of(uint64_t seed) {
     simulator net(seed);
