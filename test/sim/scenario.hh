@@ -51,12 +51,12 @@ public:
     // open(), then runs until every application has finished (or `limit`),
     // measures, and lets every TIME_WAIT expire.
     outcome run(const transfer& t, duration limit = std::chrono::hours(1));
-    bool all_finished() const;
+    bool all_finished();
     // What happened since `begin`.
     outcome measure(time_point begin) const;
 
 private:
-    transfer _t;
+    size_t _finished_prefix = 0;  // apps [0, this) have finished at both ends
 };
 
 // Frames of at most this many payload bytes: MSS 1460 less the timestamps option.

@@ -38,7 +38,8 @@ struct tuple_hash {
     size_t operator()(const four_tuple& t) const {
         uint64_t a = (uint64_t{t.local_ip} << 32) | t.remote_ip;
         uint64_t b = (uint64_t{t.local_port} << 16) | t.remote_port;
-        return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ull ^ b);
+        uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;  // splitmix64 finaliser
+        return h ^ (h >> 31);
     }
 };
 
