@@ -5,6 +5,7 @@
 
 #include <array>
 #include <limits>
+#include <utility>
 
 #include "app/server_options.hh"  // parse_ipv4
 
@@ -18,6 +19,9 @@ constexpr uint64_t max_seconds = 365 * 24 * 3600;
 constexpr uint64_t max_size = uint64_t{1} << 30;
 constexpr uint64_t max_msl_s = 3600;
 constexpr uint64_t max_cpu = 127;  // RTE_MAX_LCORE - 1 of Debian 12's DPDK 22.11
+constexpr uint64_t max_lcores = 64;
+constexpr uint64_t max_rate = uint64_t{1} << 32;
+constexpr uint32_t max_source_ips = 1u << 16;
 
 std::string quoted(std::string_view text) {
     return "'" + std::string(text) + "'";
@@ -94,15 +98,54 @@ std::string apply_connect(gen_options& o, std::string_view v) {
 }
 
 std::string apply_workload(gen_options& o, std::string_view v) {
-    if (v == "crr") {
-        o.workload = gen_workload::crr;
-    } else if (v == "rr") {
-        o.workload = gen_workload::rr;
-    } else if (v == "stream" || v == "syn-flood") {
-        return quoted(v) + " is not implemented yet (crr and rr are)";
-    } else {
-        return quoted(v) + " is not one of crr, rr, stream, syn-flood";
+    constexpr std::array<gen_workload, 4> all{gen_workload::crr, gen_workload::rr, gen_workload::stream,
+                                              gen_workload::syn_flood};
+    for (gen_workload w : all) {
+        if (v == workload_name(w)) {
+            o.workload = w;
+            return {};
+        }
     }
+    return quoted(v) + " is not one of crr, rr, stream, syn-flood";
+}
+
+std::string apply_direction(gen_options& o, std::string_view v) {
+    if (v == "send") {
+        o.direction = stream_direction::send;
+    } else if (v == "receive") {
+        o.direction = stream_direction::receive;
+    } else {
+        return quoted(v) + " is not send or receive";
+    }
+    return {};
+}
+
+// FIRST or FIRST-LAST, split at the dash.
+std::pair<std::string_view, std::string_view> range_ends(std::string_view v) {
+    size_t dash = v.find('-');
+    if (dash == std::string_view::npos) return {v, v};
+    return {v.substr(0, dash), v.substr(dash + 1)};
+}
+
+std::string apply_source_ips(gen_options& o, std::string_view v) {
+    auto [first_text, last_text] = range_ends(v);
+    std::optional<uint32_t> first = parse_ipv4(first_text), last = parse_ipv4(last_text);
+    if (!first || !last || *last < *first) return quoted(v) + " is not ADDR or FIRST-LAST";
+    if (!is_unicast(*first) || !is_unicast(*last)) return quoted(v) + " is not a range of unicast addresses";
+    if (*last - *first >= max_source_ips) {
+        return quoted(v) + " has more than " + std::to_string(max_source_ips) + " addresses";
+    }
+    o.source_ips = {*first, *last - *first + 1};
+    return {};
+}
+
+std::string apply_source_ports(gen_options& o, std::string_view v) {
+    auto [first_text, last_text] = range_ends(v);
+    std::optional<uint64_t> first = parse_decimal(first_text), last = parse_decimal(last_text);
+    if (!first || !last || *first == 0 || *last > u16_max || *last < *first) {
+        return quoted(v) + " is not PORT or FIRST-LAST (1-65535)";
+    }
+    o.source_ports = {static_cast<uint16_t>(*first), static_cast<uint16_t>(*last - *first + 1)};
     return {};
 }
 
@@ -119,6 +162,9 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
     if (name == "gateway") return apply_gateway(o, value);
     if (name == "connect") return apply_connect(o, value);
     if (name == "workload") return apply_workload(o, value);
+    if (name == "direction") return apply_direction(o, value);
+    if (name == "source-ips") return apply_source_ips(o, value);
+    if (name == "source-ports") return apply_source_ports(o, value);
     if (name == "json") {
         if (value.empty()) return "missing file name";
         o.json = value;
@@ -130,6 +176,10 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
     }
     if (name == "concurrency") {
         if (integer(1, max_concurrency, "a number of connections")) o.concurrency = static_cast<uint32_t>(n);
+    } else if (name == "rate") {
+        if (integer(0, max_rate, "a rate per second")) o.rate = n;
+    } else if (name == "lcores") {
+        if (integer(1, max_lcores, "a number of lcores")) o.lcores = static_cast<uint16_t>(n);
     } else if (name == "duration") {
         if (integer(1, max_seconds, "a number of seconds")) o.duration_s = static_cast<uint32_t>(n);
     } else if (name == "warmup") {
@@ -164,6 +214,16 @@ std::string_view workload_name(gen_workload w) {
     switch (w) {
     case gen_workload::crr: return "crr";
     case gen_workload::rr: return "rr";
+    case gen_workload::stream: return "stream";
+    case gen_workload::syn_flood: return "syn-flood";
+    }
+    return "?";
+}
+
+std::string_view direction_name(stream_direction d) {
+    switch (d) {
+    case stream_direction::send: return "send";
+    case stream_direction::receive: return "receive";
     }
     return "?";
 }
@@ -176,8 +236,13 @@ std::string gen_usage() {
            "  --gateway ADDR         next hop for off-link destinations (default: none, on-link only)\n"
            "  --connect IP:PORT      the server to load\n"
            "  --workload W           crr (connect, request, response, close) | rr (request/response on persistent\n"
-           "                         connections) (default crr; stream and syn-flood: not implemented yet)\n"
+           "                         connections) | stream (bulk data, see --direction) | syn-flood (SYNs from\n"
+           "                         the --source-ips, counting the SYN-ACKs and RSTs that come back) (default crr)\n"
+           "  --direction D          stream: send (to fptcp-server --mode discard) | receive (from --mode source)\n"
+           "                         (default send)\n"
            "  --concurrency N        connections in flight (default 64)\n"
+           "  --rate R               open loop: R connections (crr), requests (rr) or SYNs (syn-flood) per second\n"
+           "                         over all lcores (default 0: closed loop; syn-flood: as fast as it can)\n"
            "  --duration S           measured seconds, after the warm-up (default 10)\n"
            "  --warmup S             seconds run first and excluded from the results (default 1)\n"
            "  --request-size B       request bytes, without --http (default 64)\n"
@@ -185,14 +250,19 @@ std::string gen_usage() {
            "                         --mode echo use the request size)\n"
            "  --http                 HTTP/1.1 GET requests (crr: with Connection: close); a response is complete\n"
            "                         when its header and Content-Length body arrived\n"
+           "  --source-ips A[-B]     source addresses: ours (ARP answered for each; default --ip's alone), or for\n"
+           "                         syn-flood the spoofed ones (default: --ip's)\n"
+           "  --source-ports A[-B]   source ports (default 32768-60999)\n"
+           "  --lcores N             lcores, on CPUs --cpu .. --cpu + N - 1 (default 1); each opens connections\n"
+           "                         whose replies come back to it (RSS or software dispatch)\n"
            "  --msl S                MSL of our connections: TIME_WAIT lasts 2*MSL (default 30)\n"
-           "  --cpu N                the CPU (EAL lcore) to run on (default 1 on a machine with 2 or more CPUs, "
-           "else 0)\n"
+           "  --cpu N                the first CPU (EAL lcore) to run on (default 1 on a machine with 2 or more\n"
+           "                         CPUs, else 0)\n"
            "  --json FILE            write the results as JSON\n"
            "  --quiet                no live line per second\n"
            "  --eal \"ARGS\"           extra EAL arguments for experts\n"
            "  --help\n"
-           "One lcore only in this version. Exit status: 0 after a run, 1 for a runtime failure, 2 for bad options\n";
+           "Exit status: 0 after a run, 1 for a runtime failure, 2 for bad options\n";
 }
 
 gen_parse_outcome parse_gen_options(int argc, const char* const* argv) {
@@ -237,6 +307,19 @@ gen_parse_outcome parse_gen_options(int argc, const char* const* argv) {
     if (o.ip == 0) return failure("--ip: missing (fptcp-gen's own address)");
     if (o.server_ip == 0) return failure("--connect: missing (the server to load)");
     if (o.server_ip == o.ip) return failure("--connect: the server cannot be our own address");
+    if (o.source_ips.count == 0) o.source_ips = {o.ip, 1};
+    if (o.server_ip - o.source_ips.first < o.source_ips.count) {
+        return failure("--source-ips: the range holds the server's address");
+    }
+    if (o.workload == gen_workload::stream && o.rate != 0) {
+        return failure("--rate: stream runs closed loop (as fast as TCP allows)");
+    }
+    if (o.workload != gen_workload::syn_flood && o.source_ips.first != o.ip) {
+        return failure("--source-ips: must start at --ip's address (fptcp-gen's own)");
+    }
+    if (o.workload == gen_workload::syn_flood && o.lcores != 1) {
+        return failure("--lcores: syn-flood runs on one lcore");
+    }
     gen_parse_outcome out;
     out.options = o;
     return out;

@@ -9,7 +9,18 @@
 
 namespace fptcp::app {
 
-enum class gen_workload : uint8_t { crr, rr };
+enum class gen_workload : uint8_t { crr, rr, stream, syn_flood };
+enum class stream_direction : uint8_t { send, receive };
+
+// An inclusive range [first, first + count - 1] of addresses or ports.
+struct address_range {
+    uint32_t first = 0;  // host order
+    uint32_t count = 0;  // 0: the default (--ip alone)
+};
+struct port_range {
+    uint16_t first = 32768;  // Linux's default ephemeral range
+    uint16_t count = 28232;
+};
 
 struct gen_options {
     // Port spec, kept as text: lib/port parses it (as fptcp-server's --port).
@@ -21,6 +32,13 @@ struct gen_options {
     uint16_t server_port = 0;
     gen_workload workload = gen_workload::crr;
     uint32_t concurrency = 64;   // connections in flight
+    // Open loop: connections (crr), requests (rr) or SYNs (syn-flood) per
+    // second, over all lcores; 0: closed loop (syn-flood: as fast as it can).
+    uint64_t rate = 0;
+    stream_direction direction = stream_direction::send;  // stream: we send (discard) or receive (source)
+    address_range source_ips;    // connecting workloads: ours; syn-flood: the spoofed ones
+    port_range source_ports;
+    uint16_t lcores = 1;         // on CPUs cpu .. cpu + lcores - 1
     uint32_t duration_s = 10;    // measured seconds, after the warm-up
     uint32_t warmup_s = 1;       // excluded from the results
     uint32_t request_size = 64;  // bytes per request (not --http)
@@ -46,5 +64,6 @@ gen_parse_outcome parse_gen_options(int argc, const char* const* argv);
 std::string gen_usage();
 
 std::string_view workload_name(gen_workload w);
+std::string_view direction_name(stream_direction d);
 
 }  // namespace fptcp::app

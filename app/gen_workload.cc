@@ -10,10 +10,12 @@ namespace fptcp::app {
 namespace {
 
 constexpr std::size_t max_response_header = 4096;
+constexpr std::size_t stream_block = 64 * 1024;  // one send buffer
 
 std::string build_request(const gen_options& o) {
-    if (!o.http) {
-        std::string r(o.request_size, '\0');
+    if (o.workload == gen_workload::stream || !o.http) {
+        std::size_t size = o.workload == gen_workload::stream ? stream_block : o.request_size;
+        std::string r(size, '\0');
         for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<char>('a' + i % 26);
         return r;
     }
@@ -60,13 +62,20 @@ std::string_view to_string(gen_error e) {
     case gen_error::short_response: return "short_response";
     case gen_error::bad_response: return "bad_response";
     case gen_error::no_port: return "no_port";
+    case gen_error::overload: return "overload";
     case gen_error::count_: return "?";
     }
     return "?";
 }
 
-generator::generator(const gen_options& opts, uint32_t max_connections, clock_fn now_ns)
-    : _opts(opts), _now_ns(now_ns), _request(build_request(opts)), _states(max_connections) {
+generator::generator(const gen_options& opts, generator_share share, uint32_t max_connections, clock_fn now_ns)
+    : _opts(opts),
+      _share(share),
+      _now_ns(now_ns),
+      _request(build_request(opts)),
+      _states(max_connections),
+      _idle(max_connections),
+      _interval_ns(share.rate > 0 ? static_cast<uint64_t>(1e9 / share.rate) : 0) {
     _tcp.msl = std::chrono::seconds(opts.msl_s);
 }
 
@@ -82,19 +91,77 @@ void generator::count_error(gen_error e) {
     if (_measuring) ++_measured.errors[static_cast<std::size_t>(e)];
 }
 
+void generator::count_bytes(uint64_t n) {
+    _total.bytes += n;
+    if (_measuring) _measured.bytes += n;
+}
+
+bool generator::open_connection(engine::engine& e, tcp::time_point now) {
+    engine::connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
+    if (c == nullptr) {
+        count_error(gen_error::no_port);
+        return false;
+    }
+    ++_in_flight;
+    _states[c->slot()] = conn_state{.ph = phase::connecting, .queued = _states[c->slot()].queued,
+                                    .started_ns = _now_ns(), .conn = c};
+    return true;
+}
+
 void generator::top_up(engine::engine& e, tcp::time_point now) {
-    while (_running && _in_flight < _opts.concurrency) {
-        engine::connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
-        if (c == nullptr) {
-            count_error(gen_error::no_port);
-            return;
+    if (!_running) return;
+    bool opens_on_schedule = _interval_ns != 0 && _opts.workload == gen_workload::crr;
+    if (!opens_on_schedule) {
+        while (_in_flight < _share.concurrency && open_connection(e, now)) {
         }
-        ++_in_flight;
-        _states[c->slot()] = conn_state{.ph = phase::connecting, .started_ns = _now_ns(), .conn = c};
+    }
+    if (_interval_ns != 0) run_schedule(e, now);
+}
+
+// Open loop: one start per interval that has begun; a start that finds no
+// room is not retried (it counts as overload), so the offered load stays.
+void generator::run_schedule(engine::engine& e, tcp::time_point now) {
+    uint64_t ns = _now_ns();
+    if (_next_start_ns == 0) _next_start_ns = ns;
+    while (_next_start_ns <= ns) {
+        uint64_t slot = _next_start_ns;
+        _next_start_ns += _interval_ns;
+        if (_opts.workload == gen_workload::crr) {
+            if (_in_flight < _share.concurrency) {
+                open_connection(e, now);  // counts no_port when it fails
+                continue;
+            }
+        } else if (start_idle_request(slot)) {
+            continue;
+        }
+        count_error(gen_error::overload);
     }
 }
 
-void generator::abort_all(engine::engine&) {
+bool generator::start_idle_request(uint64_t started_ns) {
+    while (_idle_count > 0) {
+        uint32_t slot = _idle[_idle_head];
+        _idle_head = _idle_head + 1 == _idle.size() ? 0 : _idle_head + 1;
+        --_idle_count;
+        conn_state& s = _states[slot];
+        s.queued = false;
+        if (s.ph != phase::waiting) continue;  // closed since it was queued
+        start_request(*s.conn, s, started_ns);
+        return true;
+    }
+    return false;
+}
+
+void generator::make_idle(engine::connection& c, conn_state& s) {
+    s.ph = phase::waiting;
+    if (s.queued) return;
+    s.queued = true;
+    std::size_t tail = (_idle_head + _idle_count) % _idle.size();
+    _idle[tail] = c.slot();
+    ++_idle_count;
+}
+
+void generator::abort_all() {
     _running = false;
     _measuring = false;
     for (conn_state& s : _states) {
@@ -105,20 +172,35 @@ void generator::abort_all(engine::engine&) {
 void generator::on_open(engine::connection& c) {
     conn_state& s = state_of(c);
     if (_measuring) _connect_latency.record(_now_ns() - s.started_ns);
-    if (_opts.workload == gen_workload::rr) {
+    if (_opts.workload != gen_workload::crr) {
         ++_total.connections;
         if (_measuring) ++_measured.connections;
     }
-    start_request(c, s);
+    switch (_opts.workload) {
+    case gen_workload::stream:
+        s.ph = phase::active;
+        if (_opts.direction == stream_direction::send) push_stream(c);
+        return;
+    case gen_workload::rr:
+        if (_interval_ns != 0) {
+            make_idle(c, s);
+            return;
+        }
+        break;
+    case gen_workload::crr:
+    case gen_workload::syn_flood:
+        break;
+    }
+    start_request(c, s, _now_ns());
 }
 
-void generator::start_request(engine::connection& c, conn_state& s) {
+void generator::start_request(engine::connection& c, conn_state& s, uint64_t started_ns) {
     s.ph = phase::active;
     s.header_done = false;
     s.until_close = false;
     s.expected = _opts.http ? 0 : _opts.response_size;
     s.request_left = static_cast<uint32_t>(_request.size());
-    s.started_ns = _now_ns();
+    s.started_ns = started_ns;
     push_request(c, s);
 }
 
@@ -131,9 +213,20 @@ void generator::push_request(engine::connection& c, conn_state& s) {
     }
 }
 
+// stream, send: fills the send buffer with the pattern, again and again.
+void generator::push_stream(engine::connection& c) {
+    auto pattern = std::span(reinterpret_cast<const uint8_t*>(_request.data()), _request.size());
+    for (uint32_t n = c.send(pattern); n > 0; n = c.send(pattern)) count_bytes(n);
+}
+
 void generator::on_writable(engine::connection& c) {
     conn_state& s = state_of(c);
-    if (s.ph == phase::active) push_request(c, s);
+    if (s.ph != phase::active) return;
+    if (_opts.workload == gen_workload::stream) {
+        if (_opts.direction == stream_direction::send) push_stream(c);
+        return;
+    }
+    push_request(c, s);
 }
 
 // RFC 9112 2.1 / 6.3: status line, header fields, empty line; the body is
@@ -166,6 +259,12 @@ bool generator::read_http_header(engine::connection& c, conn_state& s) {
 
 void generator::on_data(engine::connection& c) {
     conn_state& s = state_of(c);
+    if (_opts.workload == gen_workload::stream) {
+        uint32_t n = readable_bytes(c);
+        c.consume(n);
+        if (_opts.direction == stream_direction::receive) count_bytes(n);
+        return;
+    }
     if (s.ph != phase::active) {
         c.consume(readable_bytes(c));  // after the response: ignored
         return;
@@ -192,7 +291,11 @@ void generator::response_complete(engine::connection& c, conn_state& s) {
     ++_total.requests;
     if (_measuring) ++_measured.requests;
     if (_opts.workload == gen_workload::rr) {
-        start_request(c, s);
+        if (_interval_ns != 0) {
+            make_idle(c, s);
+        } else {
+            start_request(c, s, _now_ns());
+        }
         return;
     }
     s.ph = phase::done;
@@ -219,6 +322,7 @@ void generator::on_peer_closed(engine::connection& c) {
         return;
     case phase::idle:
     case phase::connecting:
+    case phase::waiting:
     case phase::failed:
         c.close();
         return;
@@ -231,7 +335,7 @@ void generator::on_closed(engine::connection& c, close_reason r) {
     bool connecting = s.ph == phase::connecting;
     bool counted = s.ph == phase::failed;
     bool success = s.ph == phase::done && r == close_reason::normal;
-    s = conn_state{};
+    s = conn_state{.queued = s.queued};
     if (success) {
         ++_total.connections;
         if (_measuring) ++_measured.connections;

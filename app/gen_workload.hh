@@ -1,13 +1,19 @@
 #pragma once
-// fptcp-gen's workloads as an engine handler (docs/fptcp-gen.md):
-//   crr  closed loop: `concurrency` connections in flight, each connects,
-//        sends one request, reads the whole response, closes, and is replaced;
-//   rr   `concurrency` persistent connections, each sending its next request
-//        when the previous response is complete.
+// fptcp-gen's connecting workloads as an engine handler (docs/fptcp-gen.md):
+//   crr     connect, send one request, read the whole response, close;
+//   rr      persistent connections, a request after each response;
+//   stream  persistent connections that send (or receive) bulk data.
+// Closed loop (rate 0): `concurrency` connections in flight; crr replaces
+// each one that ends, rr sends the next request as soon as the response is
+// complete. Open loop (a rate): crr opens a connection, rr starts a request
+// on an idle connection, at fixed intervals; an interval that finds the
+// `concurrency` limit reached (crr) or no idle connection (rr) counts as an
+// `overload` error, and request time is measured from the interval's start,
+// so a slow server cannot hide its queueing (no coordinated omission).
 // The generator records connect time (connect() to on_open) and request
-// time (request sent to response complete) in histograms, and counts
-// completions and errors while `measuring` is set (after the warm-up).
-// Everything per connection lives in a table indexed by connection::slot():
+// time (request started to response complete) in histograms, and counts
+// completions, bytes and errors while `measuring` (after the warm-up).
+// Everything per connection lives in tables indexed by connection::slot():
 // nothing is allocated per connection or per packet.
 
 #include <array>
@@ -32,6 +38,7 @@ enum class gen_error : uint8_t {
     short_response,      // the peer closed before the response was complete
     bad_response,        // an HTTP response we could not parse, or not 200
     no_port,             // connect() found no free local port or slot
+    overload,            // open loop: an interval found no room (see above)
     count_
 };
 
@@ -41,6 +48,7 @@ std::string_view to_string(gen_error e);
 struct gen_counts {
     uint64_t connections = 0;  // crr: completed; rr: opened
     uint64_t requests = 0;     // responses completed
+    uint64_t bytes = 0;        // stream: bytes accepted by send(), or received
     std::array<uint64_t, static_cast<std::size_t>(gen_error::count_)> errors{};
 
     uint64_t error_total() const {
@@ -50,18 +58,24 @@ struct gen_counts {
     }
 };
 
+// One lcore's share of the load: `concurrency` connections and `rate` per second.
+struct generator_share {
+    uint32_t concurrency = 0;
+    double rate = 0;  // 0: closed loop
+};
+
 class generator final : public engine::handler {
 public:
     // `now_ns` is the generator's clock (nanoseconds, monotonic).
     using clock_fn = uint64_t (*)();
-    generator(const gen_options& opts, uint32_t max_connections, clock_fn now_ns);
+    generator(const gen_options& opts, generator_share share, uint32_t max_connections, clock_fn now_ns);
 
-    // Opens connections until `concurrency` are in flight (or connect()
-    // refuses); call after each poll while running.
+    // Opens connections (and, open loop, starts requests) as the loop and
+    // the schedule ask; call after each poll while running.
     void top_up(engine::engine& e, tcp::time_point now);
     // Stops opening connections; those open are aborted by abort_all().
     void stop() { _running = false; }
-    void abort_all(engine::engine& e);
+    void abort_all();
 
     void on_open(engine::connection& c) override;
     void on_data(engine::connection& c) override;
@@ -78,31 +92,46 @@ public:
     uint32_t in_flight() const { return _in_flight; }
 
 private:
-    enum class phase : uint8_t { idle, connecting, active, done, failed };
+    // waiting: rr open loop, between a response and the next scheduled request.
+    enum class phase : uint8_t { idle, connecting, active, waiting, done, failed };
     struct conn_state {
         phase ph = phase::idle;
         bool header_done = false;   // http: the response header was parsed
         bool until_close = false;   // http: no Content-Length, the body ends with the FIN
         bool peer_closed = false;   // the peer's FIN came
+        bool queued = false;        // in _idle (kept across reuse of the slot)
         uint32_t request_left = 0;  // request bytes not yet accepted by send()
         uint64_t expected = 0;      // response bytes (body, in http) still to come
-        uint64_t started_ns = 0;    // connect() or the request's first byte
+        uint64_t started_ns = 0;    // connect() or the request's start
         engine::connection* conn = nullptr;
     };
 
-    void start_request(engine::connection& c, conn_state& s);
+    bool open_connection(engine::engine& e, tcp::time_point now);
+    void run_schedule(engine::engine& e, tcp::time_point now);
+    bool start_idle_request(uint64_t started_ns);
+    void make_idle(engine::connection& c, conn_state& s);
+    void start_request(engine::connection& c, conn_state& s, uint64_t started_ns);
     void push_request(engine::connection& c, conn_state& s);
+    void push_stream(engine::connection& c);
     void response_complete(engine::connection& c, conn_state& s);
     // http: parses the header when complete; false on a bad response.
     bool read_http_header(engine::connection& c, conn_state& s);
     void count_error(gen_error e);
+    void count_bytes(uint64_t n);
     conn_state& state_of(const engine::connection& c) { return _states[c.slot()]; }
 
     const gen_options& _opts;
+    generator_share _share;
     clock_fn _now_ns;
     tcp_config _tcp;
-    std::string _request;  // one request, built once
+    std::string _request;  // one request (or the stream's pattern), built once
     std::vector<conn_state> _states;
+    // rr open loop: slots waiting for their next request, oldest first (a
+    // ring as large as the slot table: a slot is in it at most once).
+    std::vector<uint32_t> _idle;
+    uint32_t _idle_head = 0, _idle_count = 0;
+    uint64_t _interval_ns = 0;   // open loop: between two starts
+    uint64_t _next_start_ns = 0;
     histogram _connect_latency, _request_latency;
     gen_counts _total, _measured;
     uint32_t _in_flight = 0;

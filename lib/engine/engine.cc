@@ -28,6 +28,11 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
         error = "max_connections and max_time_wait must be positive";
         return nullptr;
     }
+    if (s.source_ips == 0 || s.source_ips - 1 > ~s.ip || s.first_source_port == 0 || s.source_ports == 0 ||
+        s.first_source_port + uint32_t{s.source_ports} > 65536) {
+        error = "the source address or port range is empty or wraps";
+        return nullptr;
+    }
     std::unique_ptr<engine> e(new engine(p, s, h));
     // Buffer memory: reserved, not committed (MAP_NORESERVE); the kernel backs
     // a page when a connection first writes to it, so idle connections cost
@@ -42,6 +47,21 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
     return e;
 }
 
+namespace {
+
+// Where replies to our active opens arrive (engine/source_picker.hh).
+reply_steering steering_of(const port::port& p, const engine_settings& s) {
+    if (s.mailboxes == nullptr) return {};
+    if (s.dispatch_tcp) return {.how = reply_steering::kind::software, .lcores = s.mailboxes->lcores()};
+    if (!p.rss() || p.reta_size() == 0) return {};
+    return {.how = reply_steering::kind::rss,
+            .lcores = p.queues(),
+            .reta_size = p.reta_size(),
+            .rss_key = port::symmetric_rss_key().data()};
+}
+
+}  // namespace
+
 engine::engine(port::port& p, const engine_settings& s, handler& h)
     : _port(p),
       _settings(s),
@@ -52,9 +72,10 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       _time_wait(s.max_time_wait),
       _wheel(4096, std::chrono::milliseconds(1), time_point{}),
       _isn(tcp::isn_secret::random()),
-      // RFC 6056 3.3.1: start the ephemeral search at a random port, so a
+      // RFC 6056 3.3.1: start the source search at a random pair, so a
       // restarted client does not reuse the tuples of its last run.
-      _next_ephemeral(static_cast<uint16_t>(first_ephemeral + tcp::isn_secret::random().k0 % ephemeral_count)) {
+      _sources(source_range{s.ip, s.source_ips, s.first_source_port, s.source_ports}, steering_of(p, s), s.queue,
+               tcp::isn_secret::random().k0) {
     // TCBs point at their tcp_config, kept in these two tables: they must
     // never reallocate (listen() and connect() stop at the reserved size).
     _listeners.reserve(max_listeners);
@@ -144,7 +165,7 @@ void engine::receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool fro
         }
         if (dispatch_elsewhere(pkts[i], f, from_wire)) continue;
         tuple_of[i] = -1;
-        if (f.kind == wire::frame_kind::tcp && f.ip.dst == _settings.ip) {
+        if (f.kind == wire::frame_kind::tcp && is_local(f.ip.dst)) {
             tuples[k] = tcp::arriving_tuple(f.ip, f.tcp);
             tuple_of[i] = static_cast<int16_t>(k++);
         }
@@ -179,7 +200,7 @@ bool engine::parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f) {
 // (true: that lcore now owns the frame); an ARP frame for us is shared.
 bool engine::dispatch_elsewhere(rte_mbuf* m, const wire::parsed_frame& f, bool from_wire) {
     if (!from_wire || _settings.mailboxes == nullptr) return false;
-    if (f.kind == wire::frame_kind::arp && f.arp.target_ip == _settings.ip) share_with_other_lcores(m);
+    if (f.kind == wire::frame_kind::arp && is_local(f.arp.target_ip)) share_with_other_lcores(m);
     if (f.kind != wire::frame_kind::tcp || !_settings.dispatch_tcp) return false;
     uint16_t owner = owner_of(tcp::arriving_tuple(f.ip, f.tcp));
     if (owner == _settings.queue) return false;
@@ -209,7 +230,7 @@ void engine::handle(time_point now, const wire::parsed_frame& f, bool from_wire,
 // lcore learns (each has its own cache); only the one that took the frame off
 // the wire answers.
 void engine::receive_arp(time_point now, const wire::parsed_frame& f, bool from_wire) {
-    if (f.arp.target_ip != _settings.ip) {
+    if (!is_local(f.arp.target_ip)) {
         _counters.drop(engine_drop::not_for_us);
         return;
     }
@@ -221,7 +242,7 @@ void engine::receive_arp(time_point now, const wire::parsed_frame& f, bool from_
     rte_mbuf* m = alloc_frame();
     if (m == nullptr) return;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
-    std::size_t len = wire::write_arp_reply(out, _port.mac(), _settings.ip, f.arp.sender_mac, f.arp.sender_ip);
+    std::size_t len = wire::write_arp_reply(out, _port.mac(), f.arp.target_ip, f.arp.sender_mac, f.arp.sender_ip);
     m->data_len = m->pkt_len = static_cast<uint32_t>(len);
     ++_counters.arp_replies;
     enqueue_tx(m);
@@ -248,7 +269,7 @@ void engine::receive_icmp(const wire::parsed_frame& f) {
 }
 
 void engine::receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* slot_hint) {
-    if (f.ip.dst != _settings.ip) {
+    if (!is_local(f.ip.dst)) {
         _counters.drop(engine_drop::not_for_us);
         return;
     }
@@ -274,7 +295,7 @@ void engine::receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* 
 // The lcore that owns a flow when dispatching in software: a hash of the
 // tuple as seen from our side, so both directions agree.
 uint16_t engine::owner_of(const tcp::four_tuple& t) const {
-    return static_cast<uint16_t>(crc32c_tuple_hash{}(t) % _settings.mailboxes->lcores());
+    return software_owner(t, _settings.mailboxes->lcores());
 }
 
 void engine::forward(rte_mbuf* m, uint16_t lcore) {
@@ -459,25 +480,21 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
     const tcp_config* kept = keep_connect_config(given);
     if (kept == nullptr) return nullptr;
     const tcp_config& cfg = *kept;
-    // An ephemeral port no connection or TIME_WAIT entry of this tuple uses.
-    for (uint32_t tries = 0; tries < ephemeral_count; ++tries) {
-        uint16_t local_port = _next_ephemeral;
-        _next_ephemeral = _next_ephemeral == first_ephemeral + ephemeral_count - 1 ? first_ephemeral : _next_ephemeral + 1;
-        tcp::four_tuple t{_settings.ip, remote_ip, local_port, remote_port};
-        if (_flows.find(t) != nullptr || _time_wait.find(t) != nullptr) continue;
-        // With software dispatch, a port whose replies would land on another
-        // lcore is skipped (RSS-aware choice with rte_softrss: fptcp-gen's issue).
-        if (_settings.dispatch_tcp && owner_of(t) != _settings.queue) continue;
-        connection* c = open_slot(t, cfg, false);
-        if (c == nullptr) return nullptr;
-        c->user = user;
-        _now = std::max(_now, now);
-        c->_tcb->open_active(now, next_iss(t, now), _out);
-        flush_output(now, c);
-        settle(now, *c);
-        return c;
-    }
-    return nullptr;
+    // A source no connection or TIME_WAIT entry of this tuple uses, whose
+    // replies reach this lcore.
+    std::optional<tcp::four_tuple> picked = _sources.next(remote_ip, remote_port, [this](const tcp::four_tuple& t) {
+        return _flows.find(t) == nullptr && _time_wait.find(t) == nullptr;
+    });
+    if (!picked) return nullptr;
+    const tcp::four_tuple& t = *picked;
+    connection* c = open_slot(t, cfg, false);
+    if (c == nullptr) return nullptr;
+    c->user = user;
+    _now = std::max(_now, now);
+    c->_tcb->open_active(now, next_iss(t, now), _out);
+    flush_output(now, c);
+    settle(now, *c);
+    return c;
 }
 
 // ---------------------------------------------------------------------------

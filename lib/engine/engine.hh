@@ -16,6 +16,7 @@
 #include "engine/counters.hh"
 #include "engine/flow_table.hh"
 #include "engine/mailbox.hh"
+#include "engine/source_picker.hh"
 #include "engine/time_wait_table.hh"
 #include "engine/timer_wheel.hh"
 #include "fptcp/close_reason.hh"
@@ -106,6 +107,12 @@ struct engine_settings {
     bool poll_rx = true;
     mailbox_grid* mailboxes = nullptr;
     bool dispatch_tcp = false;
+    // Active opens (engine/source_picker.hh): connect() draws source
+    // addresses ip .. ip + source_ips - 1 (ARP answers for each, TCP accepts
+    // each) and source ports first_source_port .. + source_ports - 1.
+    uint32_t source_ips = 1;
+    uint16_t first_source_port = 32768;  // Linux's default range, 32768-60999
+    uint16_t source_ports = 28232;
     uint32_t timer_budget = 4096;      // timer expiries handled per poll
     uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
     port::capture* pcap = nullptr;     // every frame in and out, when set
@@ -154,8 +161,6 @@ private:
     // Frames held per next hop while ARP resolves: a burst of SYNs to a new
     // neighbour must not be lost (Linux holds about 100).
     static constexpr std::size_t arp_hold = 64;
-    static constexpr uint16_t first_ephemeral = 32768;  // Linux's default range, 32768-60999
-    static constexpr uint16_t ephemeral_count = 28232;
 
     struct listener {
         uint16_t port;
@@ -194,6 +199,7 @@ private:
     void enqueue_tx(rte_mbuf* m);
     void flush_tx();
     uint32_t next_hop(uint32_t ip) const;
+    bool is_local(uint32_t ip) const { return ip - _settings.ip < _settings.source_ips; }
     rte_mbuf* alloc_frame();
     void run_timers(time_point now);
 
@@ -220,7 +226,7 @@ private:
     connection* _dispatching = nullptr;  // whose events are being delivered
     time_point _now;                  // of the current poll, for the application's calls
     uint16_t _ip_id = 0;
-    uint16_t _next_ephemeral;
+    source_picker _sources;
     std::array<rte_mbuf*, 2 * burst_size> _tx{};
     uint32_t _tx_count = 0;
     // Frames for other lcores, staged per destination and pushed per burst.

@@ -145,6 +145,7 @@ bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
             return false;
         }
         out.counters.drop(tcp_drop::not_acceptable);
+        if (len > 0 && before_or_equal(seg.seq + seq_len(len), _rcv.nxt)) note_duplicate(seg.seq, seg.seq + seq_len(len));
         send_ack(now, out);
         return false;
     }
@@ -201,8 +202,12 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
         return false;
     }
     if (_rtx_mode == rtx_mode::persist) _retries = 0;  // the peer answers our probes
-    if (after(seg.ack, _snd.una)) acknowledge(now, seg);
+    bool new_sack = take_sack_blocks(seg, out);
+    bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
+    bool advanced = after(seg.ack, _snd.una);
+    if (advanced) acknowledge(now, seg);
     update_send_window(seg);
+    detect_loss(now, advanced, duplicate, out);
     switch (_state) {
     case tcp_state::fin_wait_1:
         if (fin_acked()) {
@@ -269,7 +274,9 @@ void tcb::acknowledge(time_point now, const segment& seg) {
     take_rtt_sample(now, seg);
     _snd.una = seg.ack;
     if (before(_snd.nxt, _snd.una)) _snd.nxt = _snd.una;
-    _cc.on_ack(now, data_acked, _snd.mss, _rtt.srtt());
+    _scoreboard.advance(_snd.una);
+    if (_probe_out && after(_snd.una, _probe_seq)) _probe_out = false;  // the probe was answered
+    if (!_in_recovery) _cc.on_ack(now, data_acked, _snd.mss, _rtt.srtt());  // RFC 6675 5: not in recovery
     _retries = 0;
     _backoff = 0;
     if (_snd.una == _snd.max) {
@@ -348,6 +355,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
     // Trim what lies left of RCV.NXT (old: ACK at once) and right of the window.
     if (before(start, _rcv.nxt)) {
         uint32_t old = std::min<uint32_t>(distance(start, _rcv.nxt).value, static_cast<uint32_t>(data.size()));
+        note_duplicate(start, start + seq_len(old));
         data = data.subspan(old);
         start += seq_len(old);
         _ack_now = true;
@@ -379,6 +387,8 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
             if (filled_hole || _unacked_bytes >= 2 * receive_mss()) _ack_now = true;
             else if (_delack_deadline == no_deadline) _delack_deadline = now + _cfg->delayed_ack;
         } else {
+            if (_ooo.covers(start, end)) note_duplicate(start, end);
+            _last_ooo = start;
             if (!_ooo.insert(start, end, _cfg->max_ooo_ranges)) out.counters.drop(tcp_drop::ooo_overflow);
             else if (fin) {
                 _ooo_fin = true;

@@ -37,6 +37,7 @@ outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags,
         s.options.ts_ecr = _rcv.ts_recent;
     }
     if ((flags & tcp_flags::ack) != 0) {
+        if (_sack_ok && !syn) add_sack_blocks(s.options);
         _rcv.last_ack_sent = _rcv.nxt;
         _ack_now = false;
         _unacked_bytes = 0;
@@ -119,21 +120,18 @@ void tcb::send_reset(seq_num seq, tcp_output& out) {
     emit_reset(out, _tuple, seq);
 }
 
-// Sends one segment of new (or, after a timeout, old) data, or the FIN.
-// Returns false when nothing may be sent now.
-bool tcb::send_data_segment(time_point now, tcp_output& out) {
+// Sends one segment of new (or, after a timeout, old) data, or the FIN,
+// within `cwnd_room` octets and the peer's window. Returns false when
+// nothing may be sent now.
+bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out) {
     seq_num end = data_end();
     uint32_t unsent = before(_snd.nxt, end) ? distance(_snd.nxt, end).value : 0;
     uint32_t flight = distance(_snd.una, _snd.nxt).value;
-    uint32_t limit = std::min(_snd.wnd, _cc.cwnd());  // RFC 9293 3.8.6.2.1, RFC 5681 2
-    uint32_t usable = limit > flight ? limit - flight : 0;
-    uint32_t len = std::min({unsent, usable, uint32_t{_snd.mss}});
+    uint32_t window_room = _snd.wnd > flight ? _snd.wnd - flight : 0;  // RFC 9293 3.8.6.2.1
+    uint32_t len = std::min({unsent, window_room, cwnd_room, uint32_t{_snd.mss}});
     bool fin = _fin_queued && len == unsent && (!_fin_sent || !after(_snd.nxt, _snd.fin));
     if (len == 0 && !fin) return false;
-    // Sender SWS avoidance (RFC 9293 3.8.6.2.1): a short segment only when it
-    // empties the buffer, fills half the largest window, or nothing is in
-    // flight (no ACK would come to trigger a later send).
-    if (len > 0 && len < _snd.mss && len < unsent && len < _snd.max_wnd / 2 && flight > 0) return false;
+    if (len > 0 && len < _snd.mss && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
 
     uint8_t flags = tcp_flags::ack | (len > 0 && len == unsent ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
     outgoing_segment& s = begin_segment(now, _snd.nxt, flags, out);
@@ -146,14 +144,43 @@ bool tcb::send_data_segment(time_point now, tcp_output& out) {
         _rtt_start = now;
     }
     _snd.nxt += seq_len(len);
+    if (len < _snd.mss) _short_end = _snd.nxt;
     if (fin) {
         _snd.fin = _snd.nxt;
         _fin_sent = true;
         _snd.nxt += seq_len(1);
     }
     _snd.max = seq_max(_snd.max, _snd.nxt);
-    if (_rtx_deadline == no_deadline || _rtx_mode == rtx_mode::persist) arm_retransmit(now);
+    _last_data_sent = now;
+    if (_rtx_deadline == no_deadline || _rtx_mode != rtx_mode::retransmit) arm_retransmit(now);
     return true;
+}
+
+// A short segment that does not carry the FIN, with data in flight, waits
+// when sender SWS avoidance (RFC 9293 3.8.6.2.1) says so: it neither
+// empties the buffer nor fills half the largest window the peer offered.
+// Nagle (3.7.4), in Minshall's form as Linux: also while an earlier short
+// segment is unacknowledged, so at most one is in flight.
+bool tcb::holds_back_short_segment(uint32_t len, uint32_t unsent) const {
+    if (len < unsent && len < _snd.max_wnd / 2) return true;
+    return !_nodelay && after(_short_end, _snd.una);
+}
+
+// Sends [seq, seq + len) again from the send buffer, in recovery or as a
+// loss probe; the FIN goes with it when the octets reach it. SND.NXT stays.
+void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
+    seq_num end = data_end();
+    uint32_t data = before(seq, end) ? std::min(len, distance(seq, end).value) : 0;
+    bool fin = _fin_sent && seq + seq_len(data) == _snd.fin && len > data;
+    bool psh = data > 0 && seq + seq_len(data) == end;  // as when first sent: the last queued octets
+    uint8_t flags = tcp_flags::ack | (psh ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
+    outgoing_segment& s = begin_segment(now, seq, flags, out);
+    s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
+    ++out.counters.retransmits;
+    seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
+    _high_rxt = seq_max(_high_rxt, resent_end);
+    if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn
+    _last_data_sent = now;
 }
 
 // Zero-window probe (RFC 9293 3.8.6.1): one byte past SND.UNA, sent whatever
@@ -173,9 +200,18 @@ duration tcb::backed_off_rto() const {
     return std::min(rto, max);
 }
 
+// The RTO (RFC 6298 5.1), or when a tail loss probe is allowed the PTO
+// (RFC 8985 7.2): 2 SRTT, plus the peer's worst delayed ACK when one
+// segment is in flight, and never later than the RTO would fire.
 void tcb::arm_retransmit(time_point now) {
+    duration rto = backed_off_rto();
     _rtx_mode = rtx_mode::retransmit;
-    _rtx_deadline = now + backed_off_rto();
+    _rtx_deadline = now + rto;
+    if (!loss_probe_allowed()) return;
+    duration pto = std::max<duration>(2 * _rtt.srtt(), min_loss_probe_timeout);
+    if (flight_size() <= _snd.mss) pto += worst_case_delayed_ack;
+    _rtx_mode = rtx_mode::loss_probe;
+    _rtx_deadline = now + std::min(pto, rto);
 }
 
 void tcb::transmit(time_point now, tcp_output& out) {
@@ -194,8 +230,13 @@ void tcb::transmit(time_point now, tcp_output& out) {
     case tcp_state::time_wait:
         return;
     }
-    while (out.has_room_for_data()) {
-        if (!send_data_segment(now, out)) break;
+    if (_in_recovery) {
+        transmit_in_recovery(now, out);
+    } else {
+        restart_after_idle(now);
+        while (out.has_room_for_data()) {
+            if (!send_data_segment(now, congestion_room(), out)) break;
+        }
     }
     if (!out.has_room_for_data()) out.data_pending = true;
     // Zero window with data waiting and nothing in flight: persist (RFC 9293 3.8.6.1).
@@ -204,6 +245,13 @@ void tcb::transmit(time_point now, tcp_output& out) {
         _rtx_mode = rtx_mode::persist;
         _rtx_deadline = now + backed_off_rto();
     }
+}
+
+// RFC 5681 4.1: nothing in flight and nothing sent for an RTO, the ACK
+// clock is gone; cwnd goes back to at most the initial window.
+void tcb::restart_after_idle(time_point now) {
+    if (!_cfg->slow_start_after_idle || _snd.una != _snd.max || _sndbuf.size() == 0) return;
+    if (now - _last_data_sent > _rtt.rto()) _cc.on_idle_restart(now, _snd.mss);
 }
 
 // After an arrival: send what the windows allow, then the ACK still owed.

@@ -36,6 +36,10 @@ struct tcp_counters {
     std::array<uint64_t, static_cast<std::size_t>(tcp_drop::count_)> drops{};
     uint64_t segments_out = 0;
     uint64_t retransmits = 0;
+    uint64_t timeouts = 0;          // retransmission timeouts of data or FIN (RFC 6298 5.4)
+    uint64_t fast_recoveries = 0;   // entries into fast recovery (RFC 5681 3.2, RFC 6675 5)
+    uint64_t loss_probes = 0;       // tail loss probes sent (RFC 8985 7)
+    uint64_t dsacks_received = 0;   // the peer reported a duplicate: a spurious retransmission (RFC 2883)
     uint64_t challenge_acks = 0;
     uint64_t resets_out = 0;
     uint64_t output_overflows = 0;  // segments lost because an owner broke the free-slot contract

@@ -53,7 +53,18 @@ public:
         return rcv_nxt;
     }
 
+    // Whether [start, end) lies inside one range already held.
+    bool covers(seq_num start, seq_num end) const {
+        for (uint8_t i = 0; i < _count; ++i) {
+            if (!before(start, _ranges[i].start) && !after(end, _ranges[i].end)) return true;
+        }
+        return false;
+    }
+
     void clear() { _count = 0; }
+    void drop_last() {
+        if (_count > 0) --_count;
+    }
 
 private:
     bool insert_new(uint8_t at, range r, uint8_t max_ranges) {

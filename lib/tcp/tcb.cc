@@ -20,10 +20,12 @@ tcb::tcb(const tcp_config& cfg, four_tuple tuple, connection_storage storage)
     : _cfg(&cfg), _tuple(tuple), _rtt(cfg.rto_initial), _sndbuf(storage.send), _rcvbuf(storage.receive) {
     _rcv.shift = cfg.window_scaling ? window_shift_for(_rcvbuf.capacity()) : 0;
     _keepalive = cfg.keepalive;
+    _nodelay = !cfg.nagle;
 }
 
 void tcb::open_active(time_point now, seq_num iss, tcp_output& out) {
     _snd.iss = _snd.una = _snd.nxt = _snd.max = iss;
+    _recover = _high_rxt = _lost_below = _short_end = iss;
     _ts_offset = iss.raw();  // RFC 7323 7.1: a per-connection offset, as unpredictable as the ISN
     _state = tcp_state::syn_sent;
     send_syn(now, false, out);
@@ -33,6 +35,7 @@ void tcb::open_active(time_point now, seq_num iss, tcp_output& out) {
 void tcb::open_passive(time_point now, seq_num iss, const segment& syn, tcp_output& out) {
     _passive = true;
     _snd.iss = _snd.una = _snd.nxt = _snd.max = iss;
+    _recover = _high_rxt = _lost_below = _short_end = iss;
     _ts_offset = iss.raw();
     _rcv.irs = syn.seq;
     _rcv.nxt = syn.seq + seq_len(1);

@@ -19,6 +19,7 @@
 #include "tcp/output.hh"
 #include "tcp/reassembly.hh"
 #include "tcp/rtt.hh"
+#include "tcp/sack_scoreboard.hh"
 #include "tcp/segment.hh"
 #include "tcp/seq.hh"
 #include "tcp/state.hh"
@@ -44,6 +45,11 @@ struct tcp_events {
 class tcb {
 public:
     static constexpr uint32_t timestamps_option_size = 12;  // RFC 7323 3.2, padded
+    // RFC 8985 7.2 WCDelAckT: the longest a peer may delay an ACK.
+    static constexpr duration worst_case_delayed_ack = std::chrono::milliseconds(200);
+    // A floor for the PTO, so that a microsecond RTT (a veth, memif) does not
+    // turn every pause of the peer into a probe (Linux adds 2 jiffies).
+    static constexpr duration min_loss_probe_timeout = std::chrono::milliseconds(2);
     // RFC 9293 3.3.1, send sequence variables.
     struct send_sequence {
         seq_num una;       // oldest unacknowledged
@@ -98,6 +104,9 @@ public:
     // RFC 9293 3.10.5: ABORT. RST when synchronized; CLOSED at once.
     void abort(time_point now, tcp_output& out);
     void set_keepalive(time_point now, bool on);
+    // Nagle's algorithm off (true) or on (RFC 9293 3.7.4); the config's
+    // `nagle` gives the start value.
+    void set_nodelay(bool on) { _nodelay = on; }
 
     tcp_state state() const { return _state; }
     close_reason reason() const { return _reason; }
@@ -108,6 +117,9 @@ public:
     bool timestamps_enabled() const { return _ts_ok; }
     bool sack_enabled() const { return _sack_ok; }
     uint32_t cwnd() const { return _cc.cwnd(); }
+    uint32_t ssthresh() const { return _cc.ssthresh(); }
+    bool in_recovery() const { return _in_recovery; }
+    const sack_scoreboard& scoreboard() const { return _scoreboard; }
     const rtt_estimator& rtt() const { return _rtt; }
     uint32_t send_buffered() const { return _sndbuf.size(); }
     uint32_t send_space() const { return _sndbuf.free_space(); }
@@ -128,7 +140,9 @@ public:
     }
 
 private:
-    enum class rtx_mode : uint8_t { retransmit, persist };
+    // What _rtx_deadline stands for: the RTO (RFC 6298), the persist timer
+    // (RFC 9293 3.8.6.1) or a tail loss probe (RFC 8985 7).
+    enum class rtx_mode : uint8_t { retransmit, persist, loss_probe };
 
     const tcp_config* _cfg;
     four_tuple _tuple;
@@ -147,6 +161,11 @@ private:
     bool _ooo_fin = false;       // _rcv.fin holds an out-of-order FIN
     bool _keepalive = false;
     bool _rtt_timing = false;    // _rtt_seq/_rtt_start time a segment (Karn)
+    bool _nodelay = false;       // Nagle's algorithm off
+    bool _in_recovery = false;   // fast recovery (RFC 6582 / RFC 6675) until SND.UNA reaches _recover
+    bool _probe_out = false;     // a tail loss probe is unanswered (RFC 8985 7)
+    bool _dsack_pending = false; // the next ACK reports _dsack first (RFC 2883)
+    uint8_t _dupacks = 0;        // duplicate ACKs in a row (RFC 5681 2)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
     uint8_t _retries = 0;        // consecutive timeouts (SYN, data, FIN or probes)
     uint8_t _keepalive_probes = 0;   // unanswered keepalive probes
@@ -161,6 +180,15 @@ private:
     congestion_control _cc;
     seq_num _rtt_seq;
     time_point _rtt_start;
+    time_point _last_data_sent;                  // RFC 5681 4.1 restart after idle
+    seq_num _recover;     // RFC 6582 "recover", RFC 6675 RecoveryPoint
+    seq_num _high_rxt;    // RFC 6675 HighRxt: end of the highest octet resent in recovery
+    seq_num _lost_below;  // every un-SACKed octet below it is known lost (partial ACK, loss probe)
+    seq_num _probe_seq;   // first octet of the outstanding loss probe
+    seq_num _last_ooo;    // start of the latest out-of-order arrival (RFC 2018 4)
+    seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
+    reassembly::range _dsack{};  // duplicate octets to report (RFC 2883)
+    sack_scoreboard _scoreboard;
     time_point _rtx_deadline = no_deadline;      // retransmission or persist
     time_point _delack_deadline = no_deadline;
     time_point _idle_deadline = no_deadline;     // keepalive or FIN_WAIT_2 timeout
@@ -180,6 +208,8 @@ private:
     bool ack_syn_received(time_point now, const segment& seg, tcp_output& out);
     bool fin_acked() const { return _fin_sent && after(_snd.una, _snd.fin); }
     seq_num data_end() const { return _snd.una + seq_len(_sndbuf.size()); }
+    // RFC 5681 2 FlightSize: sent and not yet acknowledged.
+    uint32_t flight_size() const { return distance(_snd.una, _snd.max).value; }
     void acknowledge(time_point now, const segment& seg);
     void update_send_window(const segment& seg);
     uint32_t scaled_window(const segment& seg) const;
@@ -187,6 +217,12 @@ private:
     void process_text(time_point now, const segment& seg, tcp_output& out);
     void process_fin(time_point now, seq_num fin_seq, tcp_output& out);
     void take_rtt_sample(time_point now, const segment& seg);
+    bool take_sack_blocks(const segment& seg, tcp_output& out);
+    bool is_duplicate_ack(const segment& seg, bool new_sack) const;
+    void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
+    void enter_recovery(time_point now, tcp_output& out);
+    void exit_recovery();
+    void note_duplicate(seq_num start, seq_num end);
     void negotiate_options(const tcp_options& peer);
     void enter_established(time_point now, const segment& seg);
     void enter_time_wait();
@@ -196,7 +232,18 @@ private:
     void send_ack(time_point now, tcp_output& out);
     void send_challenge_ack(time_point now, tcp_output& out);
     void send_reset(seq_num seq, tcp_output& out);
-    bool send_data_segment(time_point now, tcp_output& out);
+    bool send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out);
+    void resend(time_point now, seq_num seq, uint32_t len, tcp_output& out);
+    bool resend_lost(time_point now, tcp_output& out);
+    bool resend_below_sacked(time_point now, tcp_output& out);
+    void transmit_in_recovery(time_point now, tcp_output& out);
+    uint32_t congestion_room() const;
+    uint32_t pipe() const;
+    seq_num lost_boundary() const;
+    void add_sack_blocks(tcp_options& options);
+    bool loss_probe_allowed() const;
+    bool holds_back_short_segment(uint32_t len, uint32_t unsent) const;
+    void restart_after_idle(time_point now);
     void send_window_probe(time_point now, tcp_output& out);
     outgoing_segment& begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out);
     uint16_t advertise_window(bool syn);
@@ -207,6 +254,8 @@ private:
     // timers.cc
     void on_retransmit_timeout(time_point now, tcp_output& out);
     void on_persist_timeout(time_point now, tcp_output& out);
+    void on_loss_probe_timeout(time_point now, tcp_output& out);
+    void forget_recovery_state();
     void on_idle_timeout(time_point now, tcp_output& out);
     void refresh_idle_deadline(time_point now);
 

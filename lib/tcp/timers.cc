@@ -7,10 +7,16 @@ namespace fptcp::tcp {
 
 void tcb::on_timer(time_point now, tcp_output& out) {
     if (_rtx_deadline <= now) {
-        if (_rtx_mode == rtx_mode::persist) {
-            on_persist_timeout(now, out);
-        } else {
+        switch (_rtx_mode) {
+        case rtx_mode::retransmit:
             on_retransmit_timeout(now, out);
+            break;
+        case rtx_mode::persist:
+            on_persist_timeout(now, out);
+            break;
+        case rtx_mode::loss_probe:
+            on_loss_probe_timeout(now, out);
+            break;
         }
     }
     if (_delack_deadline <= now && _state != tcp_state::closed) send_ack(now, out);
@@ -36,7 +42,9 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         ++out.counters.retransmits;
         send_syn(now, _state == tcp_state::syn_received, out);
     } else {
-        _cc.on_retransmit_timeout(now, distance(_snd.una, _snd.max).value, _snd.mss);
+        ++out.counters.timeouts;
+        _cc.on_retransmit_timeout(now, flight_size(), _snd.mss);
+        forget_recovery_state();
         _snd.nxt = _snd.una;  // go back: resend from the first unacknowledged octet
         transmit(now, out);
         if (_rtx_mode == rtx_mode::persist) {
@@ -48,6 +56,19 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         }
     }
     arm_retransmit(now);
+}
+
+// After a timeout fast recovery ends, SACK information is dropped (RFC 2018
+// 8: the peer may have reneged), and no fast retransmit is started for the
+// octets sent before it (RFC 6582 3.2 step 2: recover = the highest sent).
+void tcb::forget_recovery_state() {
+    _in_recovery = false;
+    _probe_out = false;
+    _dupacks = 0;
+    _scoreboard.clear();
+    _recover = _snd.max;
+    _lost_below = _snd.una;
+    _high_rxt = _snd.una;
 }
 
 void tcb::on_persist_timeout(time_point now, tcp_output& out) {

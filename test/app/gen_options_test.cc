@@ -78,12 +78,70 @@ TEST(GenOptions, HelpWinsOverEverything) {
     EXPECT_TRUE(parse({"--bogus", "--help"}).help);
 }
 
-TEST(GenOptions, LaterWorkloadsAreRejectedAsNotImplemented) {
-    EXPECT_EQ(error_of(required({"--workload", "stream"})),
-              "--workload: 'stream' is not implemented yet (crr and rr are)");
-    EXPECT_EQ(error_of(required({"--workload", "syn-flood"})),
-              "--workload: 'syn-flood' is not implemented yet (crr and rr are)");
+TEST(GenOptions, EveryWorkloadIsAccepted) {
+    EXPECT_EQ(parse(required({"--workload", "crr"})).options->workload, gen_workload::crr);
+    EXPECT_EQ(parse(required({"--workload", "rr"})).options->workload, gen_workload::rr);
+    EXPECT_EQ(parse(required({"--workload", "stream"})).options->workload, gen_workload::stream);
+    EXPECT_EQ(parse(required({"--workload", "syn-flood"})).options->workload, gen_workload::syn_flood);
     EXPECT_EQ(error_of(required({"--workload", "ping"})), "--workload: 'ping' is not one of crr, rr, stream, syn-flood");
+}
+
+TEST(GenOptions, LoadShapeOptions) {
+    gen_parse_outcome out = parse(required({"--workload", "stream", "--direction", "receive", "--lcores", "2"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->direction, stream_direction::receive);
+    EXPECT_EQ(out.options->lcores, 2);
+    EXPECT_EQ(out.options->rate, 0u);
+    out = parse(required({"--rate", "250000"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->rate, 250000u);
+    EXPECT_EQ(out.options->direction, stream_direction::send);
+    EXPECT_EQ(out.options->lcores, 1);
+    EXPECT_EQ(error_of(required({"--direction", "up"})), "--direction: 'up' is not send or receive");
+    EXPECT_EQ(error_of(required({"--lcores", "0"})), "--lcores: '0' is not a number of lcores (1-64)");
+    EXPECT_EQ(error_of(required({"--rate", "fast"})), "--rate: 'fast' is not a rate per second (0-4294967296)");
+    EXPECT_EQ(error_of(required({"--workload", "stream", "--rate", "10"})),
+              "--rate: stream runs closed loop (as fast as TCP allows)");
+    EXPECT_EQ(error_of(required({"--workload", "syn-flood", "--lcores", "2"})), "--lcores: syn-flood runs on one lcore");
+}
+
+TEST(GenOptions, SourceRanges) {
+    gen_parse_outcome out = parse(required());
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->source_ips.first, (10u << 24) | (80u << 16) | 1u) << "default: --ip alone";
+    EXPECT_EQ(out.options->source_ips.count, 1u);
+    EXPECT_EQ(out.options->source_ports.first, 32768);
+    EXPECT_EQ(out.options->source_ports.count, 28232);
+
+    out = parse(required({"--source-ips", "10.80.0.1-10.80.0.16", "--source-ports", "1024-2047", "--connect",
+                          "10.80.0.100:80"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->source_ips.first, (10u << 24) | (80u << 16) | 1u);
+    EXPECT_EQ(out.options->source_ips.count, 16u);
+    EXPECT_EQ(out.options->source_ports.first, 1024);
+    EXPECT_EQ(out.options->source_ports.count, 1024);
+
+    out = parse(required({"--workload", "syn-flood", "--source-ips", "10.80.1.0-10.80.1.255", "--source-ports", "7"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->source_ips.first, (10u << 24) | (80u << 16) | (1u << 8));
+    EXPECT_EQ(out.options->source_ips.count, 256u);
+    EXPECT_EQ(out.options->source_ports.first, 7);
+    EXPECT_EQ(out.options->source_ports.count, 1);
+
+    EXPECT_EQ(error_of(required({"--source-ips", "10.80.0.9-10.80.0.1"})),
+              "--source-ips: '10.80.0.9-10.80.0.1' is not ADDR or FIRST-LAST");
+    EXPECT_EQ(error_of(required({"--source-ips", "10.80.0.1-10.81.0.1"})),
+              "--source-ips: '10.80.0.1-10.81.0.1' has more than 65536 addresses");
+    EXPECT_EQ(error_of(required({"--source-ips", "10.80.0.5-10.80.0.6"})),
+              "--source-ips: must start at --ip's address (fptcp-gen's own)");
+    EXPECT_EQ(error_of(required({"--source-ips", "10.80.0.1-10.80.0.3"})),
+              "--source-ips: the range holds the server's address");
+    EXPECT_EQ(error_of(required({"--source-ports", "0-10"})),
+              "--source-ports: '0-10' is not PORT or FIRST-LAST (1-65535)");
+    EXPECT_EQ(error_of(required({"--source-ports", "60000-70000"})),
+              "--source-ports: '60000-70000' is not PORT or FIRST-LAST (1-65535)");
+    EXPECT_EQ(error_of(required({"--source-ports", "2000-1000"})),
+              "--source-ports: '2000-1000' is not PORT or FIRST-LAST (1-65535)");
 }
 
 TEST(GenOptions, MissingRequiredOptionsAreNamed) {
@@ -111,14 +169,14 @@ TEST(GenOptions, BadValuesGiveOneLine) {
     EXPECT_EQ(error_of(required({"--connect", "10.80.0.1:80"})), "--connect: the server cannot be our own address");
 }
 
-TEST(GenOptions, UsageListsEveryOptionAndTheOneLcoreLimit) {
+TEST(GenOptions, UsageListsEveryOption) {
     std::string u = gen_usage();
-    for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--concurrency", "--duration",
-                          "--warmup", "--request-size", "--response-size", "--http", "--msl", "--cpu", "--json",
-                          "--quiet", "--eal", "--help"}) {
+    for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
+                          "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
+                          "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--json", "--quiet", "--eal",
+                          "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }
-    EXPECT_NE(u.find("One lcore only"), std::string::npos);
 }
 
 }  // namespace

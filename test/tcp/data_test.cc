@@ -54,7 +54,14 @@ using DataOutOfOrder = DataTransfer;
 using DelayedAck = DataTransfer;
 using UrgentData = DataTransfer;
 using DataSend = DataTransfer;
-using ZeroWindowProbe = DataTransfer;
+// Persist and the RTO on their own: without SACK no tail loss probe.
+class ZeroWindowProbe : public DataTransfer {
+protected:
+    void SetUp() override {
+        cfg.receive_buffer = 4096;
+        passive_handshake({.sack_permitted = false});
+    }
+};
 using DataSendCustom = tcp_script;  // the test configures, then runs the handshake
 
 constexpr uint32_t full_segment = 1460 - 12;  // peer MSS minus the timestamp option
@@ -656,6 +663,7 @@ TEST_F(ZeroWindowProbe, WindowClosingWithEverythingAckedStartsProbing) {
 // discourages it; the sender must cope): the timeout still sends a byte, and
 // answered probes keep the connection, as in the ordinary persist case.
 TEST_F(ZeroWindowProbe, WindowShrunkToZeroUnderDataInFlightIsProbed) {
+    conn->set_nodelay(true);  // two short segments in flight
     EXPECT_EQ(app_send(100), 100u);
     expect_tx(seg().ack().psh().seq(1).len(100));
     EXPECT_EQ(app_send(50), 50u);

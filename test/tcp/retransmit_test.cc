@@ -19,15 +19,17 @@ protected:
     }
 };
 
+// The RTO on its own: the peers do not permit SACK, so no tail loss probe
+// (RFC 8985 7, loss_recovery_test.cc) comes before it.
 // Without timestamps the only samples are the timed segments (RFC 6298 3).
 class RetransmitNoTimestamps : public RetransmitTimer {
 protected:
-    void SetUp() override { passive_handshake({.timestamps = false}, 100ms); }
+    void SetUp() override { passive_handshake({.sack_permitted = false, .timestamps = false}, 100ms); }
 };
 
 class RetransmitTimestamps : public RetransmitTimer {
 protected:
-    void SetUp() override { passive_handshake({}, 100ms); }
+    void SetUp() override { passive_handshake({.sack_permitted = false}, 100ms); }
 };
 
 using RetransmitCustom = RetransmitTimer;  // the test configures, then opens
@@ -113,6 +115,7 @@ TEST_F(RetransmitNoTimestamps, LaterSamplesUseAlphaOneEighthAndBetaOneQuarter) {
 }
 
 TEST_F(RetransmitNoTimestamps, OneSegmentIsTimedAtATime) {
+    conn->set_nodelay(true);  // two short segments in flight
     app_send(100);
     expect_tx(seg().ack().psh().seq(1).len(100));
     advance(20ms);
@@ -310,7 +313,7 @@ TEST_F(RetransmitNoTimestamps, TimeoutCollapsesTheCongestionWindow) {
 // RFC 9293 3.8.3 (R2): give up after the configured number of timeouts.
 TEST_F(RetransmitCustom, ConnectionAbortsAfterMaxRetransmits) {
     cfg.max_retransmits = 3;
-    passive_handshake({.timestamps = false}, 100ms);
+    passive_handshake({.sack_permitted = false, .timestamps = false}, 100ms);
     app_send(100);
     expect_tx(seg().ack().psh().seq(1).len(100));
     advance(300ms + 600ms + 1200ms);

@@ -1,5 +1,6 @@
 #include "script.hh"
 
+#include <algorithm>
 #include <sstream>
 
 namespace fptcp::tcp::testing {
@@ -51,6 +52,13 @@ segment tcp_script::build(const seg_spec& s, std::vector<uint8_t>& holder) const
         g.options.ts_ecr = last_ts_val;
     } else if (s.ts_val) {
         g.options.ts_val = *s.ts_val;
+    }
+    if (s.sack_rel) {
+        g.options.sack_count = static_cast<uint8_t>(s.sack_rel->size());
+        for (std::size_t i = 0; i < s.sack_rel->size() && i < tcp_options::max_sack_blocks; ++i) {
+            auto [left, right] = (*s.sack_rel)[i];
+            g.options.sack[i] = {(iss() + seq_len(left)).raw(), (iss() + seq_len(right)).raw()};
+        }
     }
     if (s.data) holder = *s.data;
     g.payload = holder;
@@ -154,6 +162,13 @@ void tcp_script::expect_tx(const seg_spec& s) {
     }
     if (s.data_len) {
         EXPECT_EQ(got.data.size(), *s.data_len) << "length differs: sent " << what;
+    }
+    if (s.sack_rel) {
+        std::vector<std::pair<uint32_t, uint32_t>> blocks;
+        for (uint8_t i = 0; i < sack_blocks_on_wire(h); ++i) {
+            blocks.emplace_back(h.options.sack[i].left - irs().raw(), h.options.sack[i].right - irs().raw());
+        }
+        EXPECT_EQ(blocks, *s.sack_rel) << "SACK blocks differ: sent " << what;
     }
     if (s.options_set) {
         EXPECT_EQ(h.options.mss, s.options.mss) << what;
@@ -272,7 +287,19 @@ std::string tcp_script::describe(const outgoing_segment& s) const {
     if (s.options.window_shift) o << " <wscale " << int(*s.options.window_shift) << ">";
     if (s.options.sack_permitted) o << " <sackOK>";
     if (s.options.has_timestamps) o << " <TS val " << s.options.ts_val << " ecr " << s.options.ts_ecr << ">";
+    if (uint8_t n = sack_blocks_on_wire(s); n > 0) {
+        o << " <sack";
+        for (uint8_t i = 0; i < n; ++i) {
+            o << " " << s.options.sack[i].left - irs().raw() << "-" << s.options.sack[i].right - irs().raw();
+        }
+        o << ">";
+    }
     return o.str();
+}
+
+// The option writer keeps as many blocks as fit: 3 beside timestamps, else 4.
+uint8_t tcp_script::sack_blocks_on_wire(const outgoing_segment& s) {
+    return std::min<uint8_t>(s.options.sack_count, s.options.has_timestamps ? 3 : 4);
 }
 
 }  // namespace fptcp::tcp::testing

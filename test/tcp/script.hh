@@ -55,6 +55,9 @@ struct seg_spec {
     bool options_set = false;   // expect: compare options exactly
     bool no_ts = false;         // inject: do not add timestamps automatically
     std::optional<uint32_t> ts_val;  // inject: explicit TSval (TSecr is filled in)
+    // SACK blocks [left, right), relative to the ISN of the side whose data
+    // they acknowledge; expect: compared with the blocks that fit on the wire.
+    std::optional<std::vector<std::pair<uint32_t, uint32_t>>> sack_rel;
 
     seg_spec& syn() { flags |= tcp_flags::syn; return *this; }
     seg_spec& ack() { flags |= tcp_flags::ack; return *this; }
@@ -74,6 +77,7 @@ struct seg_spec {
     seg_spec& wscale(uint8_t v) { options.window_shift = v; options_set = true; return *this; }
     seg_spec& sack_ok() { options.sack_permitted = true; options_set = true; return *this; }
     seg_spec& ts(uint32_t val) { ts_val = val; return *this; }
+    seg_spec& sack(std::vector<std::pair<uint32_t, uint32_t>> blocks) { sack_rel = std::move(blocks); return *this; }
     seg_spec& without_ts() { no_ts = true; return *this; }
 };
 
@@ -177,6 +181,7 @@ private:
     int _timer_leaks = 0;
 
     segment build(const seg_spec& s, std::vector<uint8_t>& payload_holder) const;
+    static uint8_t sack_blocks_on_wire(const outgoing_segment& s);
     void collect();
     void create_tcb();
     void settle();

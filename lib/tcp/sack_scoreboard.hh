@@ -1,0 +1,95 @@
+#pragma once
+// The sender's SACK scoreboard (RFC 6675 section 3): which octets above
+// SND.UNA the peer has reported holding (RFC 2018 SACK blocks), as a few
+// sorted, disjoint ranges, and the questions RFC 6675 asks of it: IsLost
+// (as one boundary below which every hole is lost), the holes to fill, and
+// the octets SACKed in a span (for the pipe).
+//
+// Bounded: when a block would need more than max_ranges ranges the highest
+// range is dropped. Forgetting a SACK only makes the sender more cautious
+// (it may resend octets the peer holds; the pipe counts them in flight).
+
+#include <cstdint>
+
+#include "tcp/reassembly.hh"
+#include "tcp/seq.hh"
+
+namespace fptcp::tcp {
+
+class sack_scoreboard {
+public:
+    static constexpr uint8_t max_ranges = reassembly::hard_max_ranges;
+    static constexpr uint32_t dup_thresh = 3;  // RFC 6675 2: DupThresh
+
+    using range = reassembly::range;
+
+    bool empty() const { return _set.empty(); }
+    uint8_t count() const { return _set.count(); }
+    const range& operator[](uint8_t i) const { return _set[i]; }
+    void clear() { _set.clear(); }
+
+    // One SACK block from the peer, clipped to (una, max]. Returns whether
+    // it reported octets not SACKed before.
+    bool add(seq_num left, seq_num right, seq_num una, seq_num max) {
+        seq_num start = seq_max(left, una);
+        seq_num end = seq_min(right, max);
+        if (!before(start, end)) return false;
+        if (sacked_between(start, end) == distance(start, end).value) return false;
+        while (!_set.insert(start, end, max_ranges)) {
+            if (!before(start, _set[static_cast<uint8_t>(_set.count() - 1)].start)) return true;  // above all: forget it
+            _set.drop_last();
+        }
+        return true;
+    }
+
+    // The cumulative ACK moved to `una`: forget the ranges it reached.
+    void advance(seq_num una) { _set.take_contiguous(una); }
+
+    // Octets SACKed within [from, to).
+    uint32_t sacked_between(seq_num from, seq_num to) const {
+        uint32_t n = 0;
+        for (uint8_t i = 0; i < _set.count(); ++i) {
+            seq_num a = seq_max(_set[i].start, from);
+            seq_num b = seq_min(_set[i].end, to);
+            if (before(a, b)) n += distance(a, b).value;
+        }
+        return n;
+    }
+
+    // RFC 6675 4, IsLost(SeqNum): an octet is lost when DupThresh
+    // discontiguous SACKed ranges lie above it, or more than
+    // (DupThresh - 1) * SMSS SACKed octets. Holes sit only below range
+    // starts, so the answer is one boundary: every un-SACKed octet below
+    // the returned sequence number is lost (`una` when none is).
+    seq_num lost_below(seq_num una, uint32_t mss) const {
+        uint32_t above = 0;
+        for (uint8_t i = _set.count(); i-- > 0;) {
+            above += distance(_set[i].start, _set[i].end).value;
+            uint32_t ranges_above = _set.count() - i;
+            if (ranges_above >= dup_thresh || above > (dup_thresh - 1) * mss) return _set[i].start;
+        }
+        return una;
+    }
+
+    // The first un-SACKed octet at or after `from` and below `limit` (in
+    // `start`), and how many un-SACKed octets follow it (0 when none).
+    uint32_t next_hole(seq_num from, seq_num limit, seq_num& start) const {
+        start = from;
+        for (uint8_t i = 0; i < _set.count() && before(start, limit); ++i) {
+            if (before_or_equal(_set[i].end, start)) continue;
+            if (before(start, _set[i].start)) return distance(start, seq_min(_set[i].start, limit)).value;
+            start = _set[i].end;  // inside a SACKed range: skip it
+        }
+        return before(start, limit) ? distance(start, limit).value : 0;
+    }
+
+    // One past the highest SACKed octet (`una` when nothing is SACKed).
+    seq_num highest(seq_num una) const {
+        return _set.empty() ? una : _set[static_cast<uint8_t>(_set.count() - 1)].end;
+    }
+
+private:
+    reassembly _set;  // the same bounded sorted range set the receiver uses
+};
+
+}  // namespace fptcp::tcp
