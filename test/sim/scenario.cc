@@ -54,11 +54,12 @@ outcome scenario::measure(time_point begin) const {
     for (size_t i = 0; i < apps_a.size(); ++i) received += apps_a[i].received + apps_b[i].received;
     o.goodput_mbps = o.seconds > 0 ? static_cast<double>(received) * 8 / o.seconds / 1e6 : 0;
     for (const auto& h : net.hosts) {
-        o.sent.data_segments += h->sent.data_segments;
-        o.sent.retransmissions += h->sent.retransmissions;
-        o.sent.spurious += h->sent.spurious;
-        o.sent.timeouts += h->sent.timeouts;
-        o.sent.probes += h->sent.probes;
+        sender_stats hs = h->sender();
+        o.sent.data_segments += hs.data_segments;
+        o.sent.retransmissions += hs.retransmissions;
+        o.sent.spurious += hs.spurious;
+        o.sent.timeouts += hs.timeouts;
+        o.sent.probes += hs.probes;
         o.core_retransmits += h->out.counters.retransmits;
     }
     return o;
@@ -110,13 +111,13 @@ bulk_result run_bulk(const bulk_config& c) {
     s.open({.bytes = UINT64_MAX / 2, .buffer = 4 << 20, .one_way = true, .close_when_sent = false, .compare = true});
     auto never = [] { return false; };
     s.net.run(never, c.p.length / 2);
-    sender_stats half = s.net.a().sent;
+    sender_stats half = s.net.a().sender();
     s.net.run(never, c.p.length / 2);
     bulk_result r;
     r.received = s.apps_b[0].received;
     r.mismatches = s.apps_b[0].mismatches;
     r.goodput_mbps = static_cast<double>(r.received) * 8 / std::chrono::duration<double>(c.p.length).count() / 1e6;
-    r.sender = s.net.a().sent;
+    r.sender = s.net.a().sender();
     sender_stats second = minus(r.sender, half);
     r.second_half_segments = second.data_segments;
     r.second_half_spurious = second.spurious;
@@ -157,7 +158,7 @@ tail_run tail_transfer(congestion_algorithm cc, bool sack, uint64_t seed, bool l
         tcp::tcb* b = tcb_of(s.net.b(), at_b);
         return b && b->state() == tcp::tcp_state::established;
     }, 10s);
-    sender_stats before = s.net.a().sent;
+    sender_stats before = s.net.a().sender();
     r.data_start = s.net.now;
     s.apps_a[0].to_send = bytes;
     s.net.a().poke(at_a);
@@ -168,7 +169,7 @@ tail_run tail_transfer(congestion_algorithm cc, bool sack, uint64_t seed, bool l
         tcp::tcb* a = tcb_of(s.net.a(), at_a);
         return a && a->snd().una == a->snd().max;
     }, 10min);
-    r.sender = minus(s.net.a().sent, before);
+    r.sender = minus(s.net.a().sender(), before);
     for (app_state* app : {&s.apps_a[0], &s.apps_b[0]}) app->close_when_sent = true;
     s.net.a().poke(at_a);
     s.net.b().poke(at_b);

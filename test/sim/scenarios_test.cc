@@ -30,7 +30,7 @@ TEST_F(SimPeer, PeerThatCrashesMidTransferIsGivenUpOnWithRetransmitTimeout) {
     o.completed = true;
     report("peer crash mid-transfer", o);
     EXPECT_EQ(apps_a[0].reason, close_reason::retransmit_timeout);
-    EXPECT_GT(net.a().sent.timeouts, 10u);  // backed-off RTOs up to the limit (max_retransmits 15)
+    EXPECT_GT(net.a().sender().timeouts, 10u);  // backed-off RTOs up to the limit (max_retransmits 15)
     EXPECT_GT(net.stats[0].down_drops, 0u);
     net.run([this] { return net.idle(); }, 10min);
 }

@@ -50,22 +50,7 @@ void host::on_timer_event(const four_tuple& t) {
     connection& c = *it->second;
     if (c.scheduled != _sim.now) return;  // superseded by an earlier event
     c.scheduled = tcp::no_deadline;
-    if (c.tcb->next_deadline() <= _sim.now) {
-        uint32_t first = out.count;
-        c.tcb->on_timer(_sim.now, out);
-        bool sent_data = false;
-        for (uint32_t i = first; i < out.count; ++i) {
-            const tcp::outgoing_segment& s = out.segments[i];
-            sent_data |= s.payload_length() > 0 || s.flags.has(tcp::tcp_flags::fin) || s.flags.has(tcp::tcp_flags::syn);
-        }
-        // RFC 5681 3.1: an RTO leaves a loss window of one segment; a loss
-        // probe (RFC 8985 7) leaves cwnd alone.
-        if (c.tcb->reason() == close_reason::retransmit_timeout) {
-            ++sent.timeouts;
-        } else if (sent_data) {
-            ++(c.tcb->cwnd() <= c.tcb->snd().mss ? sent.timeouts : sent.probes);
-        }
-    }
+    if (c.tcb->next_deadline() <= _sim.now) c.tcb->on_timer(_sim.now, out);
     service(t);
 }
 

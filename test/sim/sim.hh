@@ -90,8 +90,9 @@ struct sender_stats {
     // Retransmissions of bytes that had all reached the peer and been
     // accepted (no drop counted) before: the original was not lost.
     uint64_t spurious = 0;
-    uint64_t timeouts = 0;  // timer firings that collapsed cwnd to one segment (RTO), or gave up
-    uint64_t probes = 0;    // timer firings that sent data or FIN without an RTO (RACK-TLP loss probes)
+    // From the core's counters (tcp_counters::timeouts, loss_probes).
+    uint64_t timeouts = 0;  // retransmission timeouts of data or FIN (RFC 6298 5.4)
+    uint64_t probes = 0;    // tail loss probes (RFC 8985 7)
 };
 
 // Byte ranges [start, end) of one stream, merged.
@@ -170,13 +171,20 @@ public:
     tcp::tcp_output out;
     std::unordered_map<four_tuple, std::unique_ptr<connection>, tuple_hash> conns;
     std::unordered_map<four_tuple, tcp::time_wait_entry, tuple_hash> time_waits;
-    sender_stats sent;
+    sender_stats sent;  // updated by the simulator; timeouts and probes stay 0 here
     uint64_t timer_leaks = 0;  // TCBs freed with a timer armed
     bool down = false;  // crashed: frames to this host vanish
     // Applications for passive opens, by the remote port (set before the SYN).
     std::function<app_state*(const four_tuple&)> accept_app;
 
     uint32_t ip() const { return _ip; }
+    // What this host sent: the simulator's view plus the core's timeout and probe counts.
+    sender_stats sender() const {
+        sender_stats s = sent;
+        s.timeouts = out.counters.timeouts;
+        s.probes = out.counters.loss_probes;
+        return s;
+    }
 
     // demux owner interface
     tcp::tcb* find_connection(const four_tuple& t) {
