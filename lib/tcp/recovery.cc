@@ -51,10 +51,12 @@ void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output&
         if (!before(_snd.una, _recover)) {
             exit_recovery();  // RFC 6582 3.2 step 3: a full acknowledgment
         } else if (advanced) {
-            // RFC 6582 3.2 step 4: a partial ACK; the octets now at SND.UNA
-            // are lost too.
+            // A partial ACK: the octets now at SND.UNA were sent before the
+            // retransmission that arrived, so they are lost too. Without SACK
+            // they go at once (RFC 6582 3.2 step 4); with SACK the pipe decides.
             _dupacks = 0;
             _lost_below = seq_max(_lost_below, _snd.una + seq_len(std::min<uint32_t>(_snd.mss, flight_size())));
+            if (!_sack_ok) resend_lost(now, out);
         } else if (duplicate && _dupacks < UINT8_MAX) {
             ++_dupacks;
         }

@@ -1,0 +1,490 @@
+// Loss recovery without a timeout and its signals, packet by packet:
+// SACK and D-SACK generation (RFC 2018, RFC 2883), fast retransmit and
+// NewReno (RFC 5681 3.2, RFC 6582), limited transmit (RFC 3042), SACK-based
+// recovery (RFC 6675), the tail loss probe (RFC 8985 7), restart after idle
+// (RFC 5681 4.1) and Nagle's algorithm (RFC 9293 3.7.4).
+
+#include "script.hh"
+
+namespace fptcp::tcp::testing {
+namespace {
+
+constexpr uint32_t mss = 1460 - 12;  // the peer's MSS less the timestamps option
+
+// The first octet of our i-th full segment.
+constexpr uint32_t at(uint32_t i) { return 1 + i * mss; }
+
+// Our i-th full segment of n written at once: the last one pushes.
+seg_spec segment_of_data(uint32_t i, uint32_t n) {
+    seg_spec s = seg().ack().seq(at(i)).len(mss);
+    return i + 1 == n ? s.psh() : s;
+}
+
+// ---------------------------------------------------------------------------
+// The receiver: SACK blocks on our ACKs (the peer sends, we acknowledge).
+
+class SackGeneration : public tcp_script {
+protected:
+    void SetUp() override { passive_handshake(); }
+};
+
+TEST_F(SackGeneration, OutOfOrderSegmentIsSackedAtOnce) {
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().seq(1).ack_no(1).sack({{101, 201}}));
+    expect_no_tx();
+}
+
+// RFC 2018 4: the first block holds the most recent arrival.
+TEST_F(SackGeneration, TheLatestArrivalsBlockComesFirst) {
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    inject(seg().ack().seq(301).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{301, 401}, {101, 201}}));
+    inject(seg().ack().seq(501).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{501, 601}, {301, 401}, {101, 201}}));
+    inject(seg().ack().seq(201).ack_no(1).payload(50));  // extends the lowest range
+    expect_tx(seg().ack().ack_no(1).sack({{101, 251}, {501, 601}, {301, 401}}));
+    expect_no_tx();
+}
+
+TEST_F(SackGeneration, FillingTheHoleAcknowledgesEverythingWithoutBlocks) {
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    inject(seg().ack().seq(1).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(201).sack({}));
+    expect_no_tx();
+}
+
+// RFC 2883 4.1.1: a duplicate below RCV.NXT is reported as the first block,
+// once.
+TEST_F(SackGeneration, DuplicateBelowRcvNxtIsReportedAsADsackOnce) {
+    inject(seg().ack().seq(1).ack_no(1).payload(100));
+    advance(cfg.delayed_ack);
+    expect_tx(seg().ack().ack_no(101).sack({}));
+    inject(seg().ack().seq(1).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(101).sack({{1, 101}}));
+    inject(seg().ack().seq(201).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(101).sack({{201, 301}}));
+    expect_no_tx();
+}
+
+// RFC 2883 4.1.3: the duplicate of out-of-order data, then the block it
+// belongs to.
+TEST_F(SackGeneration, DuplicateOfOutOfOrderDataComesWithItsBlock) {
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    inject(seg().ack().seq(301).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{301, 401}, {101, 201}}));
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}, {101, 201}, {301, 401}}));
+    expect_no_tx();
+}
+
+// RFC 2883 4.1.2 (partly old data): the old part is the D-SACK.
+TEST_F(SackGeneration, PartlyOldSegmentReportsItsOldPart) {
+    inject(seg().ack().seq(1).ack_no(1).payload(100));
+    advance(cfg.delayed_ack);
+    expect_tx(seg().ack().ack_no(101));
+    inject(seg().ack().seq(51).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(151).sack({{51, 101}}));
+    expect_no_tx();
+}
+
+class SackGenerationNoTimestamps : public tcp_script {
+protected:
+    void SetUp() override { passive_handshake({.timestamps = false}); }
+};
+
+TEST_F(SackGenerationNoTimestamps, FourBlocksFit) {
+    for (uint32_t i = 0; i < 5; ++i) inject(seg().ack().seq(101 + 200 * i).ack_no(1).payload(100));
+    for (uint32_t i = 0; i < 4; ++i) sent.pop_front();
+    expect_tx(seg().ack().ack_no(1).sack({{901, 1001}, {701, 801}, {501, 601}, {301, 401}}));
+    expect_no_tx();
+}
+
+class NoSackPermitted : public tcp_script {
+protected:
+    void SetUp() override { passive_handshake({.sack_permitted = false}); }
+};
+
+TEST_F(NoSackPermitted, OutOfOrderDataIsAcknowledgedWithoutBlocks) {
+    inject(seg().ack().seq(101).ack_no(1).payload(100));
+    expect_tx(seg().ack().ack_no(1).sack({}));
+    inject(seg().ack().seq(101).ack_no(1).payload(100));  // a duplicate: no D-SACK either
+    expect_tx(seg().ack().ack_no(1).sack({}));
+    expect_no_tx();
+}
+
+// ---------------------------------------------------------------------------
+// The sender without SACK: fast retransmit, NewReno, limited transmit.
+
+class NewReno : public tcp_script {
+protected:
+    void SetUp() override {
+        cfg.congestion = congestion_algorithm::newreno;
+        passive_handshake({.sack_permitted = false}, 100ms);
+    }
+
+    // `n` full segments written and sent; the last one pushes.
+    void send_segments(uint32_t n, uint32_t sent_now) {
+        ASSERT_EQ(app_send(n * mss), n * mss);
+        for (uint32_t i = 0; i < sent_now; ++i) expect_tx(segment_of_data(i, n));
+        expect_no_tx();
+    }
+    void duplicate_ack(uint32_t ack) { inject(seg().ack().seq(1).ack_no(ack)); }
+};
+
+TEST_F(NewReno, ThirdDuplicateAckResendsTheFirstUnacknowledgedSegment) {
+    send_segments(10, 10);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(1)));  // segment 1 is lost
+    expect_no_tx();
+    duplicate_ack(at(1));
+    duplicate_ack(at(1));
+    expect_no_tx();
+    EXPECT_FALSE(conn->in_recovery());
+    duplicate_ack(at(1));
+    expect_tx(seg().ack().seq(at(1)).len(mss));
+    expect_no_tx();
+    EXPECT_TRUE(conn->in_recovery());
+    EXPECT_EQ(conn->ssthresh(), 9 * mss / 2);  // RFC 5681 equation (4): FlightSize / 2
+    EXPECT_EQ(conn->cwnd(), 9 * mss / 2);
+    EXPECT_EQ(out.counters.fast_recoveries, 1u);
+    EXPECT_EQ(out.counters.retransmits, 1u);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+// RFC 6582 3.2 steps 3 and 4.
+TEST_F(NewReno, PartialAckResendsTheNextHoleAndFullAckEndsRecovery) {
+    send_segments(10, 10);
+    advance(100ms);
+    for (int i = 0; i < 4; ++i) duplicate_ack(at(0));  // segments 0 and 4 lost
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+    inject(seg().ack().seq(1).ack_no(at(4)));  // partial: the retransmission filled the first hole
+    expect_tx(seg().ack().seq(at(4)).len(mss));
+    expect_no_tx();
+    EXPECT_TRUE(conn->in_recovery());
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    expect_no_tx();
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_EQ(conn->cwnd(), 2 * mss);  // RFC 6582 3.2 step 3: min(ssthresh, max(FlightSize, SMSS) + SMSS)
+    EXPECT_EQ(conn->ssthresh(), 5 * mss);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+// RFC 3042 2: each of the first two duplicate ACKs lets one new segment go.
+TEST_F(NewReno, LimitedTransmitSendsNewDataOnTheFirstTwoDuplicates) {
+    send_segments(14, 10);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(1)));  // cwnd 11 segments, 9 in flight
+    expect_tx(seg().ack().seq(at(10)).len(mss));
+    expect_tx(seg().ack().seq(at(11)).len(mss));
+    expect_no_tx();
+    duplicate_ack(at(1));
+    expect_tx(seg().ack().seq(at(12)).len(mss));
+    expect_no_tx();
+    duplicate_ack(at(1));
+    expect_tx(seg().ack().psh().seq(at(13)).len(mss));
+    expect_no_tx();
+    duplicate_ack(at(1));
+    expect_tx(seg().ack().seq(at(1)).len(mss));  // then fast retransmit
+    expect_no_tx();
+}
+
+// Each duplicate beyond the third stands for a segment that left the
+// network: new data goes once the pipe is below cwnd (RFC 5681 3.2 step 4).
+TEST_F(NewReno, FurtherDuplicatesReleaseNewDataInRecovery) {
+    send_segments(20, 10);
+    advance(100ms);
+    duplicate_ack(at(0));
+    expect_tx(seg().ack().seq(at(10)).len(mss));  // limited transmit
+    duplicate_ack(at(0));
+    expect_tx(seg().ack().seq(at(11)).len(mss));
+    duplicate_ack(at(0));
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();  // 12 in flight, 3 left the network: pipe 9, cwnd 6
+    for (int i = 0; i < 3; ++i) duplicate_ack(at(0));
+    expect_no_tx();  // pipe 6
+    duplicate_ack(at(0));
+    expect_tx(seg().ack().seq(at(12)).len(mss));  // pipe 5 + 1 <= 6
+    expect_no_tx();
+}
+
+// RFC 6582 3.2 step 2 via "recover" = SND.MAX at a timeout: duplicates for
+// data sent before the timeout do not start fast recovery.
+TEST_F(NewReno, DuplicatesForDataSentBeforeATimeoutDoNotStartRecovery) {
+    send_segments(10, 10);
+    advance(conn->rtt().rto());
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    EXPECT_EQ(out.counters.timeouts, 1u);
+    for (int i = 0; i < 5; ++i) duplicate_ack(at(0));
+    expect_no_tx();
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_EQ(out.counters.fast_recoveries, 0u);
+}
+
+TEST_F(NewReno, AZeroWindowIsNeverADuplicateAck) {
+    send_segments(10, 10);
+    advance(100ms);
+    for (int i = 0; i < 5; ++i) inject(seg().ack().seq(1).ack_no(at(0)).win(0));
+    expect_no_tx();
+    EXPECT_FALSE(conn->in_recovery());
+}
+
+// ---------------------------------------------------------------------------
+// The sender with SACK (RFC 6675).
+
+class SackRecovery : public tcp_script {
+protected:
+    void SetUp() override {
+        cfg.congestion = congestion_algorithm::newreno;
+        passive_handshake({}, 100ms);
+    }
+    void send_segments(uint32_t n) {
+        ASSERT_EQ(app_send(n * mss), n * mss);
+        for (uint32_t i = 0; i < n; ++i) expect_tx(segment_of_data(i, n));
+        expect_no_tx();
+    }
+    void sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
+        inject(seg().ack().seq(1).ack_no(ack).sack(std::move(blocks)));
+    }
+};
+
+TEST_F(SackRecovery, OnlyTheHolesAreResent) {
+    send_segments(10);
+    advance(100ms);
+    // Segments 0 and 5 are lost; the others arrive in order.
+    sack(at(0), {{at(1), at(2)}});
+    sack(at(0), {{at(1), at(3)}});
+    expect_no_tx();
+    sack(at(0), {{at(1), at(4)}});  // three segments SACKed above: segment 0 is lost
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+    EXPECT_TRUE(conn->in_recovery());
+    EXPECT_EQ(conn->cwnd(), 5 * mss);
+    sack(at(0), {{at(1), at(5)}});
+    sack(at(0), {{at(6), at(7)}, {at(1), at(5)}});
+    expect_no_tx();  // pipe 5: 10 sent - 5 SACKed - 1 lost + 1 resent
+    sack(at(0), {{at(6), at(8)}, {at(1), at(5)}});
+    expect_tx(seg().ack().seq(at(5)).len(mss));  // NextSeg rule 3: the hole below SACKed data
+    expect_no_tx();
+    sack(at(0), {{at(6), at(9)}, {at(1), at(5)}});
+    sack(at(0), {{at(6), at(10)}, {at(1), at(5)}});
+    expect_no_tx();  // no SACKed segment is ever resent
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_EQ(out.counters.retransmits, 2u);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+TEST_F(SackRecovery, ThreeSackedRangesMarkTheHolesBelowLost) {
+    send_segments(10);
+    advance(100ms);
+    // Segments 0, 2, 4 and 6 are lost; 1, 3 and 5 arrive: three ranges.
+    sack(at(0), {{at(1), at(2)}});
+    sack(at(0), {{at(3), at(4)}, {at(1), at(2)}});
+    expect_no_tx();
+    sack(at(0), {{at(5), at(6)}, {at(3), at(4)}, {at(1), at(2)}});
+    // IsLost holds below the lowest of the three ranges: segment 0 only.
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+}
+
+TEST_F(SackRecovery, ADsackIsCounted) {
+    send_segments(2);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(2)));
+    sack(at(2), {{at(0), at(1)}});  // below the cumulative ACK: a duplicate reached the peer
+    EXPECT_EQ(out.counters.dsacks_received, 1u);
+    expect_no_tx();
+}
+
+TEST_F(SackRecovery, TimeoutForgetsTheScoreboard) {
+    send_segments(10);
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});
+    EXPECT_FALSE(conn->scoreboard().empty());
+    time_point start = now;
+    while (out.counters.timeouts == 0 && now - start < 10s) advance(1ms);
+    EXPECT_EQ(out.counters.timeouts, 1u);
+    EXPECT_TRUE(conn->scoreboard().empty());  // RFC 2018 8
+    EXPECT_FALSE(conn->in_recovery());
+    expect_tx(seg().ack().psh().seq(at(9)).len(mss));  // the loss probe came first
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+}
+
+// ---------------------------------------------------------------------------
+// Tail loss probe (RFC 8985 7).
+
+class LossProbe : public SackRecovery {};
+
+TEST_F(LossProbe, LastSegmentLostIsRepairedByAProbeNotATimeout) {
+    send_segments(3);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(2)));
+    time_point acked = now;
+    while (sent.empty() && now - acked < 10s) advance(1ms);
+    // One segment in flight: PTO = 2 SRTT + the worst delayed ACK, or the
+    // RTO if that comes first.
+    duration expected = std::min<duration>(2 * conn->rtt().srtt() + tcb::worst_case_delayed_ack, conn->rtt().rto());
+    EXPECT_EQ(now - acked, expected);
+    expect_tx(seg().ack().psh().seq(at(2)).len(mss));
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    inject(seg().ack().seq(1).ack_no(at(3)));
+    advance(1min);
+    expect_no_tx();
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+TEST_F(LossProbe, ProbeAnswerRevealsTheEarlierTailLoss) {
+    send_segments(10);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(8)));  // segments 8 and 9 lost
+    time_point acked = now;
+    while (sent.empty() && now - acked < 10s) advance(1ms);
+    EXPECT_EQ(now - acked, 2 * conn->rtt().srtt());  // PTO with two segments in flight
+    expect_tx(seg().ack().psh().seq(at(9)).len(mss));  // no new data: the last segment again
+    sack(at(8), {{at(9), at(10)}});
+    expect_tx(seg().ack().seq(at(8)).len(mss));  // segment 8 sent a PTO before the probe: lost
+    expect_no_tx();
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    EXPECT_EQ(out.counters.timeouts, 0u);
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    EXPECT_EQ(out.counters.fast_recoveries, 1u);
+}
+
+TEST_F(LossProbe, ProbeSendsNewDataWhenTheWindowAllows) {
+    ASSERT_EQ(app_send(12 * mss), 12 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(seg().ack().seq(at(i)).len(mss));
+    expect_no_tx();  // cwnd 10
+    time_point start = now;
+    while (sent.empty() && now - start < 10s) advance(1ms);
+    expect_tx(seg().ack().seq(at(10)).len(mss));
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    EXPECT_EQ(out.counters.retransmits, 0u);
+}
+
+TEST_F(NewReno, NoProbeWithoutSack) {
+    send_segments(3, 3);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(2)));
+    advance(conn->rtt().rto());
+    expect_tx(seg().ack().psh().seq(at(2)).len(mss));
+    EXPECT_EQ(out.counters.loss_probes, 0u);
+    EXPECT_EQ(out.counters.timeouts, 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Restart after idle (RFC 5681 4.1).
+
+class IdleRestart : public tcp_script {
+protected:
+    // Grows cwnd to 12 segments over two round trips, then everything is acknowledged.
+    void grow_window() {
+        passive_handshake({}, 100ms);
+        ASSERT_EQ(app_send(20 * mss), 20 * mss);
+        for (uint32_t round = 0; round < 2; ++round) {
+            for (uint32_t i = 0; i < 10; ++i) sent.pop_front();
+            expect_no_tx();
+            advance(100ms);
+            inject(seg().ack().seq(1).ack_no(at(10 * (round + 1))));
+        }
+        expect_no_tx();
+        ASSERT_EQ(conn->cwnd(), 12 * mss);
+    }
+    uint32_t segments_sent_after_idle(duration idle) {
+        advance(idle);
+        app_send(20 * mss);
+        uint32_t n = static_cast<uint32_t>(sent.size());
+        sent.clear();
+        return n;
+    }
+};
+
+TEST_F(IdleRestart, LongIdleFallsBackToTheInitialWindow) {
+    grow_window();
+    EXPECT_EQ(segments_sent_after_idle(2 * conn->rtt().rto()), 10u);
+}
+
+TEST_F(IdleRestart, ShortPauseKeepsTheWindow) {
+    grow_window();
+    EXPECT_EQ(segments_sent_after_idle(conn->rtt().rto() / 2), 12u);
+}
+
+TEST_F(IdleRestart, CanBeTurnedOff) {
+    cfg.slow_start_after_idle = false;
+    grow_window();
+    EXPECT_EQ(segments_sent_after_idle(2 * conn->rtt().rto()), 12u);
+}
+
+// ---------------------------------------------------------------------------
+// Nagle's algorithm (RFC 9293 3.7.4), in Minshall's form: at most one short
+// segment unacknowledged.
+
+class Nagle : public tcp_script {
+protected:
+    void SetUp() override { passive_handshake(); }
+};
+
+TEST_F(Nagle, SecondShortWriteWaitsForTheAck) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    app_send(100);
+    expect_no_tx();
+    inject(seg().ack().seq(1).ack_no(101));
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    expect_no_tx();
+}
+
+TEST_F(Nagle, FullSegmentsGoButTheShortTailWaits) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    app_send(mss + 100);
+    expect_tx(seg().ack().seq(101).len(mss));
+    expect_no_tx();
+    // The short segment is acknowledged; the full one in flight does not
+    // hold the tail back (Minshall: only short segments count).
+    inject(seg().ack().seq(1).ack_no(101));
+    expect_tx(seg().ack().psh().seq(101 + mss).len(100));
+    expect_no_tx();
+}
+
+TEST_F(Nagle, NodelaySendsAtOnce) {
+    conn->set_nodelay(true);
+    app_send(100);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    expect_no_tx();
+}
+
+TEST_F(Nagle, TheFinIsNotHeld) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    app_send(50);
+    expect_no_tx();
+    app_close();
+    expect_tx(seg().ack().psh().fin().seq(101).len(50));
+    expect_no_tx();
+}
+
+class NagleOff : public tcp_script {
+protected:
+    void SetUp() override {
+        cfg.nagle = false;
+        passive_handshake();
+    }
+};
+
+TEST_F(NagleOff, ShortWritesGoAtOnce) {
+    app_send(100);
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    expect_tx(seg().ack().psh().seq(101).len(100));
+    expect_no_tx();
+}
+
+}  // namespace
+}  // namespace fptcp::tcp::testing

@@ -1,0 +1,106 @@
+// The sender's SACK scoreboard (RFC 6675 3 and 4): ranges, IsLost as a
+// boundary, holes, and its bound.
+
+#include <gtest/gtest.h>
+
+#include "tcp/sack_scoreboard.hh"
+
+namespace fptcp::tcp {
+namespace {
+
+constexpr uint32_t mss = 1000;
+const seq_num una(0xfffff000u);  // the ranges cross the 2^32 wrap
+const seq_num max = una + seq_len(100 * mss);
+
+seq_num at(uint32_t segment) { return una + seq_len(segment * mss); }
+
+TEST(SackScoreboard, BlocksAreClippedToTheUnacknowledgedSpan) {
+    sack_scoreboard b;
+    EXPECT_FALSE(b.add(una - seq_len(500), una, una, max));  // entirely below SND.UNA (a D-SACK)
+    EXPECT_TRUE(b.add(una - seq_len(500), at(1), una, max));
+    EXPECT_TRUE(b.add(at(99), max + seq_len(5000), una, max));
+    EXPECT_EQ(b.sacked_between(una, max), 2 * mss);
+    EXPECT_EQ(b.highest(una), max);
+}
+
+TEST(SackScoreboard, RepeatedBlocksAreNotNews) {
+    sack_scoreboard b;
+    EXPECT_TRUE(b.add(at(2), at(4), una, max));
+    EXPECT_FALSE(b.add(at(2), at(4), una, max));
+    EXPECT_FALSE(b.add(at(3), at(4), una, max));
+    EXPECT_TRUE(b.add(at(3), at(5), una, max));
+    ASSERT_EQ(b.count(), 1);
+    EXPECT_EQ(b[0].start, at(2));
+    EXPECT_EQ(b[0].end, at(5));
+}
+
+TEST(SackScoreboard, AdjacentAndOverlappingBlocksMerge) {
+    sack_scoreboard b;
+    b.add(at(2), at(3), una, max);
+    b.add(at(6), at(7), una, max);
+    b.add(at(3), at(6), una, max);
+    ASSERT_EQ(b.count(), 1);
+    EXPECT_EQ(b.sacked_between(una, max), 5 * mss);
+}
+
+TEST(SackScoreboard, WhenFullTheHighestRangeIsForgotten) {
+    sack_scoreboard b;
+    for (uint32_t i = 0; i < sack_scoreboard::max_ranges; ++i) b.add(at(2 * i + 1), at(2 * i + 2), una, max);
+    ASSERT_EQ(b.count(), sack_scoreboard::max_ranges);
+    EXPECT_TRUE(b.add(at(50), at(51), una, max));  // above every range: not kept
+    EXPECT_EQ(b.highest(una), at(2 * sack_scoreboard::max_ranges));
+    b.add(una, una + seq_len(10), una, max);  // below every range: the highest goes
+    EXPECT_EQ(b.count(), sack_scoreboard::max_ranges);
+    EXPECT_EQ(b[0].start, una);
+    EXPECT_EQ(b.highest(una), at(2 * sack_scoreboard::max_ranges - 2));
+}
+
+TEST(SackScoreboard, AdvanceForgetsWhatTheCumulativeAckReached) {
+    sack_scoreboard b;
+    b.add(at(2), at(3), una, max);
+    b.add(at(5), at(6), una, max);
+    b.advance(at(3));
+    ASSERT_EQ(b.count(), 1);
+    EXPECT_EQ(b[0].start, at(5));
+    b.advance(at(6));
+    EXPECT_TRUE(b.empty());
+}
+
+// RFC 6675 4 IsLost: more than (DupThresh - 1) * SMSS octets SACKed above.
+TEST(SackScoreboard, LostBelowNeedsMoreThanTwoSegmentsSackedAbove) {
+    sack_scoreboard b;
+    b.add(at(1), at(3), una, max);
+    EXPECT_EQ(b.lost_below(una, mss), una);  // exactly 2 * SMSS: not yet
+    b.add(at(3), at(3) + seq_len(1), una, max);
+    EXPECT_EQ(b.lost_below(una, mss), at(1));
+}
+
+// RFC 6675 4 IsLost: DupThresh discontiguous SACKed ranges above.
+TEST(SackScoreboard, LostBelowThreeRanges) {
+    sack_scoreboard b;
+    b.add(at(1), at(1) + seq_len(10), una, max);
+    b.add(at(3), at(3) + seq_len(10), una, max);
+    EXPECT_EQ(b.lost_below(una, mss), una);
+    b.add(at(5), at(5) + seq_len(10), una, max);
+    EXPECT_EQ(b.lost_below(una, mss), at(1));
+    b.add(at(7), at(7) + seq_len(10), una, max);
+    EXPECT_EQ(b.lost_below(una, mss), at(3));  // the hole at segment 2 too
+}
+
+TEST(SackScoreboard, NextHoleSkipsSackedRanges) {
+    sack_scoreboard b;
+    b.add(at(1), at(3), una, max);
+    b.add(at(4), at(5), una, max);
+    seq_num start;
+    EXPECT_EQ(b.next_hole(una, max, start), mss);
+    EXPECT_EQ(start, una);
+    EXPECT_EQ(b.next_hole(at(1), max, start), mss);
+    EXPECT_EQ(start, at(3));
+    EXPECT_EQ(b.next_hole(at(4), max, start), 95 * mss);
+    EXPECT_EQ(start, at(5));
+    EXPECT_EQ(b.next_hole(at(1), at(3), start), 0u);  // all SACKed below the limit
+    EXPECT_EQ(b.next_hole(at(4), at(5), start), 0u);
+}
+
+}  // namespace
+}  // namespace fptcp::tcp
