@@ -1,8 +1,7 @@
 // Transfers across the simulated link under every fault of
 // ../shared/design/TESTING.md, each byte stream checked by SHA-256, and no
-// connection, buffer or timer left afterwards. Recovery today is RFC 6298
-// RTO with go-back-N only (lib/tcp/congestion.hh): lossy cases complete, slowly.
-// FPTCP_SIM_SEED picks the seed (default 1); see docs/sim.md for a soak.
+// connection, buffer or timer left afterwards (scenarios_test.cc and
+// aims_test.cc hold the rest of the suite). FPTCP_SIM_SEED picks the seed (default 1); see docs/sim.md for a soak.
 
 #include "sim_test.hh"
 
@@ -104,8 +103,8 @@ TEST_F(Sim, CleanPathMovesOneMebibyteEachWayAndCloses) {
     EXPECT_EQ(o.core_retransmits, 0u);
 }
 
-// RFC 6298 5: random loss is repaired by retransmission timeouts (RTO only
-// until fast retransmit and SACK arrive); the transfer completes intact.
+// RFC 5681, 6675, 8985 and RFC 6298 5: random loss is repaired (fast
+// retransmit, SACK recovery, loss probes, timeouts); the transfer completes intact.
 class SimLoss : public SimTest, public ::testing::WithParamInterface<double> {};
 
 TEST_P(SimLoss, CompletesIntactUnderRandomLoss) {
