@@ -116,7 +116,7 @@ class SimConnections : public SimTest, public ::testing::WithParamInterface<int>
 
 TEST_P(SimConnections, ConcurrentConnectionsAtOnePercentLossEachStreamIntact) {
     int n = GetParam();
-    if (n > 1000) wall_limit_seconds = 10 * sanitizer_slowdown;
+    if (n > 1000) cpu_limit_seconds = 10 * sanitizer_slowdown;
     set_both([](link_config& l) { l.loss = 0.01; });
     transfer t{.connections = n, .bytes = n > 1000 ? 3000u : 64u * 1024, .buffer = n > 1000 ? 4096u : 64u * 1024};
     open(t);
@@ -141,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(Counts, SimConnections, ::testing::Values(1, 100, 10'00
 // (a bandwidth-delay product of 12.5 MB) with 16 MiB buffers: the second
 // half of a 256 MiB transfer arrives at over 90 % of the link rate.
 TEST_F(SimTest, WindowScalingFillsTenGigabitsTimesTenMilliseconds) {
-    wall_limit_seconds = 10 * sanitizer_slowdown;
+    cpu_limit_seconds = 10 * sanitizer_slowdown;
     set_both([](link_config& l) {
         l.rate = 1'250'000'000;
         l.queue_bytes = 8'000'000;
