@@ -51,6 +51,10 @@ struct tcp_config {
     ms rto_initial{1000};
     ms rto_min{200};
     ms rto_max{60000};
+    // RFC 1122 4.2.3.5 R1: after this many retransmissions of one segment
+    // the path may be down: the engine forgets the next hop's ARP entry so
+    // that the next packet resolves it again (dead-gateway diagnosis).
+    uint8_t r1_retransmits = 3;
     // Give-up counts (RFC 9293 3.8.3, R2): retransmissions of a SYN, a SYN-ACK,
     // and of data/FIN before the connection is aborted.
     uint8_t syn_retries = 6;

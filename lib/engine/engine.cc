@@ -404,6 +404,10 @@ void engine::settle(time_point now, connection& c) {
     connection* outer = _dispatching;
     _dispatching = &c;
     for (uint8_t ev = c._tcb->take_events(); ev != 0; ev = c._tcb->take_events()) {
+        if ((ev & tcp_events::path_suspect) != 0) {
+            _arp.expire(next_hop(c._tcb->tuple().remote_ip), now);
+            ++_counters.path_suspects;
+        }
         dispatch(c, ev);
         flush_output(now, &c);
     }

@@ -33,6 +33,7 @@ std::string_view tcp_config_problem(const tcp_config& c) {
     if (c.keepalive_idle.count() <= 0 || c.keepalive_interval.count() <= 0 || c.keepalive_probes == 0) {
         return "keepalive_idle, keepalive_interval and keepalive_probes must be positive";
     }
+    if (c.r1_retransmits == 0) return "r1_retransmits must be at least 1";
     if (c.fin_wait_2_timeout.count() <= 0) return "fin_wait_2_timeout must be positive";
     if (c.challenge_ack_limit == 0) return "challenge_ack_limit must be at least 1";
     return {};

@@ -40,6 +40,7 @@ struct tcp_events {
     static constexpr uint8_t writable = 0x08;     // send buffer space was freed
     static constexpr uint8_t closed = 0x10;       // the connection is over; see reason()
     static constexpr uint8_t time_wait = 0x20;    // entered TIME_WAIT: hand over to a time_wait_entry
+    static constexpr uint8_t path_suspect = 0x40; // R1 retransmissions of one segment (RFC 1122 4.2.3.5)
 };
 
 class tcb {

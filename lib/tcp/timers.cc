@@ -35,6 +35,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         return;
     }
     ++_retries;
+    if (_retries == _cfg->r1_retransmits) _events |= tcp_events::path_suspect;  // RFC 1122 4.2.3.5: negative advice
     if (_backoff < 30) ++_backoff;
     _rtt_timing = false;  // Karn: never time a retransmitted segment
     _rto_tsval = ts_now(now);

@@ -507,6 +507,30 @@ TEST_F(WiredEngineTest, FirstConnectResolvesTheServerWithOneArpExchange) {
     _no_time_wait_closes = 1;  // the server's (the client closed first)
 }
 
+// RFC 1122 4.2.3.5: the third retransmission of one segment expires the
+// next hop's ARP entry, so the next one is preceded by a fresh ARP request.
+TEST_F(WiredEngineTest, RepeatedRetransmissionsResolveTheNextHopAgain) {
+    client_conn s;
+    s.close_on_peer_fin = true;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.opened; }));
+    std::size_t frames_before = _wire.to_server.size();
+    _wire.loss_per_mille = 1000;  // the path goes dark
+    _lossy = true;
+    ASSERT_EQ(s.conn->send(bytes_of("hello")), 5u);
+    ASSERT_TRUE(run_until([&] { return client->counters().path_suspects == 1; }, 60s));
+    _wire.loss_per_mille = 0;
+    ASSERT_TRUE(run_until([&] { return s.received.size() == 5; }, 60s));  // the echo came back
+    auto rerequest = std::find_if(_wire.to_server.begin() + static_cast<std::ptrdiff_t>(frames_before), _wire.to_server.end(),
+                                  [](const auto& f) { return f.kind == wire::frame_kind::arp && f.arp_op == wire::arp_op::request; });
+    EXPECT_NE(rerequest, _wire.to_server.end()) << "no ARP request after R1 retransmissions";
+    s.conn->close();
+    s.close_called = true;
+    ASSERT_TRUE(run_until([&] { return s.closed; }, 120s));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    _no_time_wait_closes = 1;
+}
+
 TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
     // Built with lib/wire and sent on the client's port itself: the reply is
     // read back from that port, the client engine is not polled.

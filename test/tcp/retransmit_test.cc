@@ -329,6 +329,21 @@ TEST_F(RetransmitCustom, ConnectionAbortsAfterMaxRetransmits) {
     EXPECT_EQ(out.counters.retransmits, 3u);
 }
 
+// RFC 1122 4.2.3.5: at R1 retransmissions of one segment, negative advice
+// to the layer below (the engine expires the next hop's ARP entry), once.
+TEST_F(RetransmitNoTimestamps, PathIsSuspectedAtTheR1thRetransmission) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    take_events();
+    duration interval = conn->rtt().rto();
+    for (int i = 1; i <= 5; ++i) {
+        advance(interval);
+        interval *= 2;
+        expect_tx(seg().ack().psh().seq(1).len(100));
+        EXPECT_EQ((take_events() & tcp_events::path_suspect) != 0, i == cfg.r1_retransmits) << "retransmission " << i;
+    }
+}
+
 TEST_F(RetransmitNoTimestamps, DefaultGiveUpCountIsReachedOnlyAfterFifteenRetransmissions) {
     app_send(100);
     expect_tx(seg().ack().psh().seq(1).len(100));
