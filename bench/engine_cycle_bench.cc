@@ -37,7 +37,6 @@
 #include <vector>
 
 #include "engine/engine.hh"
-#include "port/eal.hh"
 #include "ring_peer.hh"
 
 namespace {
@@ -48,15 +47,7 @@ using tcp::time_point;
 
 // The EAL, once per process, before the first benchmark that needs it.
 bool eal_ready() {
-    static const bool ready = [] {
-        port::eal_settings s;
-        s.allow_hugepages = false;
-        s.memory_mb = 256;
-        s.file_prefix = "fptcp-cycle-bench-" + std::to_string(::getpid());
-        std::string error = port::start_eal(s, "fptcp-bench");
-        if (!error.empty()) std::fprintf(stderr, "engine_cycle_bench: %s\n", error.c_str());
-        return error.empty();
-    }();
+    static const bool ready = bench::start_eal("fptcp-cycle-bench");
     return ready;
 }
 

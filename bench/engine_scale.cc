@@ -233,16 +233,6 @@ private:
     uint32_t _n;
 };
 
-bool start_eal() {
-    port::eal_settings s;
-    s.allow_hugepages = false;
-    s.memory_mb = 256;
-    s.file_prefix = "fptcp-engine-scale-" + std::to_string(::getpid());
-    std::string error = port::start_eal(s, "fptcp-engine-scale");
-    if (!error.empty()) std::fprintf(stderr, "fptcp-engine-scale: %s\n", error.c_str());
-    return error.empty();
-}
-
 bool within(double measured, double computed, double tolerance) {
     return measured <= computed * (1 + tolerance) && measured >= computed * (1 - tolerance);
 }
@@ -344,7 +334,7 @@ int run(const options& o) {
 int main(int argc, char** argv) {
     options o;
     if (!parse(argc, argv, o)) return 2;
-    if (!start_eal()) return 1;
+    if (!bench::start_eal("fptcp-engine-scale")) return 1;
     int result = run(o);
     port::stop_eal();
     return result;

@@ -7,20 +7,35 @@
 // caller polls the engine with its own manual clock.
 
 #include <rte_mbuf.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
 
 #include "engine/engine.hh"
+#include "port/eal.hh"
 #include "port/port.hh"
 #include "wire/arp.hh"
 #include "wire/frame.hh"
 #include "wire/tcp.hh"
 
 namespace fptcp::bench {
+
+// Starts the EAL for a benchmark program: no huge pages, 256 MB, a file
+// prefix of its own; prints the reason and returns false when it cannot.
+inline bool start_eal(const std::string& program) {
+    port::eal_settings s;
+    s.allow_hugepages = false;
+    s.memory_mb = 256;
+    s.file_prefix = program + "-" + std::to_string(::getpid());
+    std::string error = port::start_eal(s, program.c_str());
+    if (!error.empty()) std::fprintf(stderr, "%s: %s\n", program.c_str(), error.c_str());
+    return error.empty();
+}
 
 class ring_peer {
 public:
