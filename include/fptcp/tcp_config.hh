@@ -51,6 +51,10 @@ struct tcp_config {
     ms rto_initial{1000};
     ms rto_min{200};
     ms rto_max{60000};
+    // RFC 1122 4.2.3.5 R1: after this many retransmissions of one segment
+    // the path may be down: the engine forgets the next hop's ARP entry so
+    // that the next packet resolves it again (dead-gateway diagnosis).
+    uint8_t r1_retransmits = 3;
     // Give-up counts (RFC 9293 3.8.3, R2): retransmissions of a SYN, a SYN-ACK,
     // and of data/FIN before the connection is aborted.
     uint8_t syn_retries = 6;
@@ -70,6 +74,12 @@ struct tcp_config {
     // An orphaned connection (closed by the application) in FIN_WAIT_2 is
     // dropped after this long if the peer never sends its FIN (as Linux).
     s fin_wait_2_timeout{60};
+
+    // SYN floods (RFC 4987 3.6, docs/architecture.md "SYN floods"): once this
+    // many connections are half-open (SYN_RECEIVED) on the engine, or no
+    // connection slot is free, SYNs are answered with SYN cookies and keep no
+    // state. 0: a cookie for every SYN.
+    uint32_t syn_backlog = 4096;
 
     // RFC 5961 section 7: challenge ACKs sent per connection per second.
     uint16_t challenge_ack_limit = 10;

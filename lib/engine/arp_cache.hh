@@ -152,6 +152,13 @@ public:
         }
     }
 
+    // Negative advice (RFC 1122 4.2.3.5): a reachable ip is no longer
+    // trusted, so the next packet to it starts a new resolution.
+    void expire(uint32_t ip, time_point now) {
+        entry* e = find(ip);
+        if (e && e->state == entry_state::reachable) e->deadline = std::min(e->deadline, now);
+    }
+
     // Empties the table, giving every waiting packet to give_back(Packet).
     template <class F>
     void clear(F&& give_back) {

@@ -48,6 +48,7 @@ struct alignas(64) engine_counters {
     uint64_t time_wait_reopened = 0;  // a new SYN took over the tuple (RFC 6191)
     uint64_t arp_replies = 0;
     uint64_t icmp_echo_replies = 0;
+    uint64_t path_suspects = 0;  // R1 reached: the next hop's ARP entry was expired (RFC 1122 4.2.3.5)
     std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_parse_drops{};
     std::array<uint64_t, static_cast<std::size_t>(engine_drop::count_)> drops{};
 

@@ -72,6 +72,7 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       _time_wait(s.max_time_wait),
       _wheel(4096, std::chrono::milliseconds(1), time_point{}),
       _isn(tcp::isn_secret::random()),
+      _cookies(tcp::isn_secret::random()),  // its own secret, not the ISN generator's
       // RFC 6056 3.3.1: start the source search at a random pair, so a
       // restarted client does not reuse the tuples of its last run.
       _sources(source_range{s.ip, s.source_ips, s.first_source_port, s.source_ports}, steering_of(p, s), s.queue,
@@ -339,6 +340,8 @@ void engine::receive_forwarded(time_point now) {
 // ---------------------------------------------------------------------------
 // tcp::demux's owner interface
 
+static_assert(tcp::syn_flood_owner<engine>, "the engine answers SYN floods with cookies");
+
 // The burst lookup's answer when it still holds (an earlier segment of the
 // burst may have opened or freed connections since), else a fresh lookup.
 tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
@@ -391,6 +394,7 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     c._passive = passive;
     c._announced = !passive;
     c._established = false;
+    c._half_open = false;
     c.user = nullptr;
     c._filed = no_deadline;
     _touched = i;
@@ -404,10 +408,15 @@ void engine::settle(time_point now, connection& c) {
     connection* outer = _dispatching;
     _dispatching = &c;
     for (uint8_t ev = c._tcb->take_events(); ev != 0; ev = c._tcb->take_events()) {
+        if ((ev & tcp_events::path_suspect) != 0) {
+            _arp.expire(next_hop(c._tcb->tuple().remote_ip), now);
+            ++_counters.path_suspects;
+        }
         dispatch(c, ev);
         flush_output(now, &c);
     }
     _dispatching = outer;
+    count_half_open(c);
     tcp::tcp_state s = c._tcb->state();
     if (s == tcp::tcp_state::time_wait) {
         _time_wait.insert(tcp::make_time_wait_entry(*c._tcb, now));
@@ -417,6 +426,19 @@ void engine::settle(time_point now, connection& c) {
         return;
     }
     refile_timer(c);
+}
+
+// Every call into a TCB ends in settle(), so the count follows each TCB into
+// and out of SYN_RECEIVED, and is back to zero when it is freed.
+void engine::count_half_open(connection& c) {
+    bool half_open = c._tcb->state() == tcp::tcp_state::syn_received;
+    if (half_open == c._half_open) return;
+    c._half_open = half_open;
+    if (half_open) {
+        ++_half_open;
+    } else {
+        --_half_open;
+    }
 }
 
 void engine::dispatch(connection& c, uint8_t ev) {

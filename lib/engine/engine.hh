@@ -73,6 +73,7 @@ private:
     bool _announced = false;  // the application knows it (on_open, or connect())
     bool _established = false;  // counted in connections_opened
     bool _passive = false;
+    bool _half_open = false;  // counted in engine::half_open_connections()
 };
 
 // The application's callbacks. One indirect call per event is the price of
@@ -141,6 +142,8 @@ public:
     const tcp::tcp_counters& tcp_counters() const { return _out.counters; }
     uint32_t active_connections() const { return _flows.size(); }
     uint32_t time_wait_connections() const { return static_cast<uint32_t>(_time_wait.size()); }
+    // Connections in SYN_RECEIVED (a SYN flood's half-open TCBs).
+    uint32_t half_open_connections() const { return _half_open; }
 
     // tcp::demux's owner interface (tcp/demux.hh); not for applications.
     tcp::tcb* find_connection(const tcp::four_tuple& t);
@@ -152,6 +155,10 @@ public:
     const tcp_config* find_listener(const tcp::four_tuple& t) const;
     tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
     tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now) const;
+    bool syn_flood_pressure(const tcp_config& listening) const {
+        return _half_open >= listening.syn_backlog || _free.empty();
+    }
+    tcp::syn_cookie_jar& syn_cookies() { return _cookies; }
 
 private:
     friend class connection;
@@ -187,6 +194,7 @@ private:
     connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
     const tcp_config* keep_connect_config(const tcp_config& cfg);
     void settle(time_point now, connection& c);
+    void count_half_open(connection& c);
     void after_app_call(connection& c);
     void dispatch(connection& c, uint8_t events);
     void free_slot(connection& c);
@@ -218,6 +226,8 @@ private:
     timer_wheel _wheel;
     arp_cache<rte_mbuf*, arp_hold> _arp;
     tcp::isn_generator _isn;
+    tcp::syn_cookie_jar _cookies;
+    uint32_t _half_open = 0;  // connections in SYN_RECEIVED
     uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
     std::size_t _buffers_size = 0;
     uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made

@@ -9,6 +9,9 @@ namespace fptcp {
 namespace {
 
 constexpr uint32_t max_buffer = uint32_t{0xffff} << wire::tcp_options::max_window_shift;  // RFC 7323 2.3
+// 2^24 half-open connections would need 2 TiB of buffers at the default
+// 128 KiB each: a larger backlog can never be reached, so it is a typo.
+constexpr uint32_t max_syn_backlog = uint32_t{1} << 24;
 
 }  // namespace
 
@@ -33,7 +36,9 @@ std::string_view tcp_config_problem(const tcp_config& c) {
     if (c.keepalive_idle.count() <= 0 || c.keepalive_interval.count() <= 0 || c.keepalive_probes == 0) {
         return "keepalive_idle, keepalive_interval and keepalive_probes must be positive";
     }
+    if (c.r1_retransmits == 0) return "r1_retransmits must be at least 1";
     if (c.fin_wait_2_timeout.count() <= 0) return "fin_wait_2_timeout must be positive";
+    if (c.syn_backlog > max_syn_backlog) return "syn_backlog must be at most 16777216 (0: a SYN cookie for every SYN)";
     if (c.challenge_ack_limit == 0) return "challenge_ack_limit must be at least 1";
     return {};
 }

@@ -202,7 +202,7 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
         return false;
     }
     if (_rtx_mode == rtx_mode::persist) _retries = 0;  // the peer answers our probes
-    bool new_sack = take_sack_blocks(seg, out);
+    bool new_sack = take_sack_blocks(now, seg, out);
     bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
     bool advanced = after(seg.ack, _snd.una);
     if (advanced) acknowledge(now, seg);
@@ -276,6 +276,7 @@ void tcb::acknowledge(time_point now, const segment& seg) {
     if (before(_snd.nxt, _snd.una)) _snd.nxt = _snd.una;
     _scoreboard.advance(_snd.una);
     if (_probe_out && after(_snd.una, _probe_seq)) _probe_out = false;  // the probe was answered
+    if (_rxt_watch && after(_snd.una, _rxt_seq)) _rxt_watch = false;    // the watched retransmission arrived
     if (!_in_recovery) _cc.on_ack(now, data_acked, _snd.mss, _rtt.srtt());  // RFC 6675 5: not in recovery
     _retries = 0;
     _backoff = 0;

@@ -177,6 +177,11 @@ void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     outgoing_segment& s = begin_segment(now, seq, flags, out);
     s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
     ++out.counters.retransmits;
+    if (!_rxt_watch && _sack_ok) {
+        _rxt_watch = true;
+        _rxt_seq = seq;
+        _rxt_sent_max = _snd.max;
+    }
     seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
     _high_rxt = seq_max(_high_rxt, resent_end);
     if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn
@@ -248,10 +253,16 @@ void tcb::transmit(time_point now, tcp_output& out) {
 }
 
 // RFC 5681 4.1: nothing in flight and nothing sent for an RTO, the ACK
-// clock is gone; cwnd goes back to at most the initial window.
+// clock is gone; cwnd goes back to at most the initial window. With the
+// restart turned off cwnd stays, but the idle time must not count as
+// congestion avoidance time either (RFC 9438 5.8).
 void tcb::restart_after_idle(time_point now) {
-    if (!_cfg->slow_start_after_idle || _snd.una != _snd.max || _sndbuf.size() == 0) return;
-    if (now - _last_data_sent > _rtt.rto()) _cc.on_idle_restart(now, _snd.mss);
+    if (_snd.una != _snd.max || _sndbuf.size() == 0 || now - _last_data_sent <= _rtt.rto()) return;
+    if (_cfg->slow_start_after_idle) {
+        _cc.on_idle_restart(now, _snd.mss);
+    } else {
+        _cc.on_idle();
+    }
 }
 
 // After an arrival: send what the windows allow, then the ACK still owed.

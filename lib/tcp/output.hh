@@ -39,9 +39,13 @@ struct tcp_counters {
     uint64_t timeouts = 0;          // retransmission timeouts of data or FIN (RFC 6298 5.4)
     uint64_t fast_recoveries = 0;   // entries into fast recovery (RFC 5681 3.2, RFC 6675 5)
     uint64_t loss_probes = 0;       // tail loss probes sent (RFC 8985 7)
+    uint64_t lost_retransmits = 0;  // retransmissions found lost by SACKs of later data (RFC 8985 6.2)
     uint64_t dsacks_received = 0;   // the peer reported a duplicate: a spurious retransmission (RFC 2883)
     uint64_t challenge_acks = 0;
     uint64_t resets_out = 0;
+    uint64_t syn_cookies_sent = 0;      // SYN-ACKs with a cookie, under a SYN flood (RFC 4987 3.6)
+    uint64_t syn_cookies_accepted = 0;  // ACKs whose valid cookie opened a connection
+    uint64_t syn_cookies_rejected = 0;  // ACKs at a listener, while cookies are issued, with no valid cookie
     uint64_t output_overflows = 0;  // segments lost because an owner broke the free-slot contract
 
     void drop(tcp_drop d) { ++drops[static_cast<std::size_t>(d)]; }

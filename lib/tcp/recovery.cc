@@ -14,7 +14,7 @@ namespace fptcp::tcp {
 // RFC 2018 / RFC 6675 3: record the peer's SACK blocks. Returns whether
 // they reported octets not SACKed before. A first block below SND.UNA or
 // inside the second is a D-SACK (RFC 2883 4): a duplicate reached the peer.
-bool tcb::take_sack_blocks(const segment& seg, tcp_output& out) {
+bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) {
     if (!_sack_ok || seg.options.sack_count == 0) return false;
     const auto& blocks = seg.options.sack;
     seq_num left0(blocks[0].left), right0(blocks[0].right);
@@ -32,7 +32,25 @@ bool tcb::take_sack_blocks(const segment& seg, tcp_output& out) {
         _lost_below = seq_max(_lost_below, _probe_seq);
         _probe_out = false;
     }
+    if (news) detect_lost_retransmission(now, out);
     return news;
+}
+
+// A lost retransmission (RFC 8985 6.2's rule applied to the one that
+// matters most: the lowest, which holds SND.UNA back). Once octets sent
+// after it are SACKed while it is still missing, it is resent at once
+// rather than at the RTO; the watch then restarts from this new copy.
+void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
+    if (!_rxt_watch || !after(_scoreboard.highest(_snd.una), _rxt_sent_max)) return;
+    if (_scoreboard.sacked_between(_rxt_seq, _rxt_seq + seq_len(1)) != 0) {
+        _rxt_watch = false;  // it arrived after all
+        return;
+    }
+    seq_num start;
+    uint32_t len = _scoreboard.next_hole(_rxt_seq, _snd.max, start);
+    ++out.counters.lost_retransmits;
+    _rxt_watch = false;
+    resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
 }
 
 // RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT); with SACK, RFC 6675 2: an ACK

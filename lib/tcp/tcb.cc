@@ -4,17 +4,12 @@
 
 namespace fptcp::tcp {
 
-namespace {
-
-// Our window scale (RFC 7323 2.2): the smallest shift that lets the receive
-// buffer be announced in 16 bits.
+// The smallest shift that lets the receive buffer be announced in 16 bits.
 uint8_t window_shift_for(uint32_t buffer) {
     uint8_t shift = 0;
     while ((buffer >> shift) > 0xffff && shift < wire::tcp_options::max_window_shift) ++shift;
     return shift;
 }
-
-}  // namespace
 
 tcb::tcb(const tcp_config& cfg, four_tuple tuple, connection_storage storage)
     : _cfg(&cfg), _tuple(tuple), _rtt(cfg.rto_initial), _sndbuf(storage.send), _rcvbuf(storage.receive) {
@@ -44,6 +39,24 @@ void tcb::open_passive(time_point now, seq_num iss, const segment& syn, tcp_outp
     _state = tcp_state::syn_received;
     send_syn(now, true, out);
     arm_retransmit(now);
+}
+
+// The SYN-ACK went out statelessly (listen.hh, answer_with_cookie): its
+// window is the one open_passive announces, so RCV.ADV follows from it. No
+// RTT sample: the echoed TSval was rounded to carry the options.
+void tcb::open_from_cookie(time_point now, const tcp_options& syn, const segment& ack, tcp_output& out) {
+    _passive = true;
+    seq_num iss = ack.ack - seq_len(1);
+    _snd.iss = iss;
+    _snd.una = _snd.nxt = _snd.max = ack.ack;
+    _recover = _high_rxt = _lost_below = _short_end = iss;
+    _ts_offset = iss.raw();
+    _rcv.irs = ack.seq - seq_len(1);
+    _rcv.nxt = _rcv.up = _rcv.last_ack_sent = ack.seq;
+    negotiate_options(syn);
+    _rcv.adv = _rcv.nxt + seq_len(std::min<uint32_t>(_rcvbuf.free_space(), 0xffff));
+    enter_established(now, ack);
+    input_synchronized(now, ack, out);
 }
 
 uint32_t tcb::send(time_point now, std::span<const uint8_t> data, tcp_output& out) {

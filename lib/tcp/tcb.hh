@@ -32,6 +32,9 @@ struct connection_storage {
     std::span<uint8_t> receive;
 };
 
+// Our window scale (RFC 7323 2.2) for a receive buffer of this size.
+uint8_t window_shift_for(uint32_t buffer);
+
 // What happened since the last take_events(), as bits.
 struct tcp_events {
     static constexpr uint8_t connected = 0x01;    // handshake complete (either role)
@@ -40,6 +43,7 @@ struct tcp_events {
     static constexpr uint8_t writable = 0x08;     // send buffer space was freed
     static constexpr uint8_t closed = 0x10;       // the connection is over; see reason()
     static constexpr uint8_t time_wait = 0x20;    // entered TIME_WAIT: hand over to a time_wait_entry
+    static constexpr uint8_t path_suspect = 0x40; // R1 retransmissions of one segment (RFC 1122 4.2.3.5)
 };
 
 class tcb {
@@ -82,6 +86,10 @@ public:
     // the listener's SYN with a SYN-ACK (-> SYN_RECEIVED).
     void open_active(time_point now, seq_num iss, tcp_output& out);
     void open_passive(time_point now, seq_num iss, const segment& syn, tcp_output& out);
+    // RFC 4987 3.6: the handshake's last ACK brought back a SYN cookie; `syn`
+    // holds the options the cookie recorded of the peer's SYN (listen.hh,
+    // accept_cookie). Opens in ESTABLISHED, then takes the ACK's data or FIN.
+    void open_from_cookie(time_point now, const tcp_options& syn, const segment& ack, tcp_output& out);
 
     // RFC 9293 3.10.7: SEGMENT ARRIVES.
     void input(time_point now, const segment& seg, tcp_output& out);
@@ -165,6 +173,7 @@ private:
     bool _in_recovery = false;   // fast recovery (RFC 6582 / RFC 6675) until SND.UNA reaches _recover
     bool _probe_out = false;     // a tail loss probe is unanswered (RFC 8985 7)
     bool _dsack_pending = false; // the next ACK reports _dsack first (RFC 2883)
+    bool _rxt_watch = false;     // _rxt_seq's retransmission is watched for loss
     uint8_t _dupacks = 0;        // duplicate ACKs in a row (RFC 5681 2)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
     uint8_t _retries = 0;        // consecutive timeouts (SYN, data, FIN or probes)
@@ -187,6 +196,8 @@ private:
     seq_num _probe_seq;   // first octet of the outstanding loss probe
     seq_num _last_ooo;    // start of the latest out-of-order arrival (RFC 2018 4)
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
+    seq_num _rxt_seq;     // the lowest resent octet still missing ...
+    seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
     reassembly::range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
     time_point _rtx_deadline = no_deadline;      // retransmission or persist
@@ -217,7 +228,8 @@ private:
     void process_text(time_point now, const segment& seg, tcp_output& out);
     void process_fin(time_point now, seq_num fin_seq, tcp_output& out);
     void take_rtt_sample(time_point now, const segment& seg);
-    bool take_sack_blocks(const segment& seg, tcp_output& out);
+    bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);
+    void detect_lost_retransmission(time_point now, tcp_output& out);
     bool is_duplicate_ack(const segment& seg, bool new_sack) const;
     void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
     void enter_recovery(time_point now, tcp_output& out);

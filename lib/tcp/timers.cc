@@ -34,7 +34,9 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         close_with(close_reason::retransmit_timeout);
         return;
     }
+    bool first_timeout = _retries == 0;
     ++_retries;
+    if (_retries == _cfg->r1_retransmits) _events |= tcp_events::path_suspect;  // RFC 1122 4.2.3.5: negative advice
     if (_backoff < 30) ++_backoff;
     _rtt_timing = false;  // Karn: never time a retransmitted segment
     _rto_tsval = ts_now(now);
@@ -43,7 +45,11 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         send_syn(now, _state == tcp_state::syn_received, out);
     } else {
         ++out.counters.timeouts;
-        _cc.on_retransmit_timeout(now, flight_size(), _snd.mss);
+        if (first_timeout) {
+            _cc.on_retransmit_timeout(now, flight_size(), _snd.mss);
+        } else {
+            _cc.on_repeated_timeout(_snd.mss);
+        }
         forget_recovery_state();
         _snd.nxt = _snd.una;  // go back: resend from the first unacknowledged octet
         transmit(now, out);
@@ -64,6 +70,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
 void tcb::forget_recovery_state() {
     _in_recovery = false;
     _probe_out = false;
+    _rxt_watch = false;
     _dupacks = 0;
     _scoreboard.clear();
     _recover = _snd.max;

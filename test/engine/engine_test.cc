@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -233,6 +234,8 @@ struct middle_wire {
     port::port* client_side = nullptr;  // link A, facing the client
     port::port* server_side = nullptr;  // link B, facing the server
     uint32_t loss_per_mille = 0;
+    // Frames to send nowhere (addresses that exist only as spoofed sources).
+    std::function<bool(const wire::parsed_frame&)> discard;
     std::mt19937 rng{12345};
     uint64_t forwarded = 0, dropped = 0, overflow = 0;
     // Every frame seen, in order, per direction (kind and, for ARP, op).
@@ -256,7 +259,7 @@ private:
             uint16_t kept = 0;
             for (uint16_t i = 0; i < n; ++i) {
                 record(frames[i], log);
-                if (loss_per_mille != 0 && rng() % 1000 < loss_per_mille) {
+                if ((loss_per_mille != 0 && rng() % 1000 < loss_per_mille) || discarded(frames[i])) {
                     ++dropped;
                     rte_pktmbuf_free(frames[i]);
                 } else {
@@ -271,6 +274,13 @@ private:
             }
         }
         return total;
+    }
+
+    bool discarded(rte_mbuf* m) const {
+        if (!discard) return false;
+        wire::parsed_frame f;
+        auto bytes = std::span(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        return wire::parse_frame(bytes, wire::checksum_offload{}, f) == wire::parse_error::none && discard(f);
     }
 
     static void record(rte_mbuf* m, std::vector<seen_frame>& log) {
@@ -330,9 +340,11 @@ protected:
         s.max_connections = max_connections;
         s.max_time_wait = max_connections;
         s.ip = server_ip;
+        s.gateway = _server_gateway;
         server = engine::create(*_server_port, s, *_server_app, error);
         ASSERT_NE(server, nullptr) << error;
         s.ip = client_ip;
+        s.gateway.reset();
         client = engine::create(*_client_port, s, _client_app, error);
         ASSERT_NE(client, nullptr) << error;
         ASSERT_TRUE(server->listen(server_port, _cfg, error)) << error;
@@ -441,6 +453,7 @@ protected:
     bool _wired;
     server_mode _mode;
     bool _lossy = false;
+    std::optional<uint32_t> _server_gateway;
     allowed_drops _allow_client, _allow_server;
     // Established connections that went straight to CLOSED (no TIME_WAIT),
     // both sides: TearDown checks connections_closed = reaped + these.
@@ -505,6 +518,30 @@ TEST_F(WiredEngineTest, FirstConnectResolvesTheServerWithOneArpExchange) {
     ASSERT_TRUE(run_until([&] { return s.closed; }));
     EXPECT_EQ(s.reason, close_reason::normal);
     _no_time_wait_closes = 1;  // the server's (the client closed first)
+}
+
+// RFC 1122 4.2.3.5: the third retransmission of one segment expires the
+// next hop's ARP entry, so the next one is preceded by a fresh ARP request.
+TEST_F(WiredEngineTest, RepeatedRetransmissionsResolveTheNextHopAgain) {
+    client_conn s;
+    s.close_on_peer_fin = true;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.opened; }));
+    std::size_t frames_before = _wire.to_server.size();
+    _wire.loss_per_mille = 1000;  // the path goes dark
+    _lossy = true;
+    ASSERT_EQ(s.conn->send(bytes_of("hello")), 5u);
+    ASSERT_TRUE(run_until([&] { return client->counters().path_suspects == 1; }, 60s));
+    _wire.loss_per_mille = 0;
+    ASSERT_TRUE(run_until([&] { return s.received.size() == 5; }, 60s));  // the echo came back
+    auto rerequest = std::find_if(_wire.to_server.begin() + static_cast<std::ptrdiff_t>(frames_before), _wire.to_server.end(),
+                                  [](const auto& f) { return f.kind == wire::frame_kind::arp && f.arp_op == wire::arp_op::request; });
+    EXPECT_NE(rerequest, _wire.to_server.end()) << "no ARP request after R1 retransmissions";
+    s.conn->close();
+    s.close_called = true;
+    ASSERT_TRUE(run_until([&] { return s.closed; }, 120s));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    _no_time_wait_closes = 1;
 }
 
 TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
@@ -783,6 +820,110 @@ TEST_F(EngineTest, ListenersAddedLaterLeaveOpenConnectionsIntact) {
     EXPECT_EQ(s.reason, close_reason::normal);
     EXPECT_TRUE(s.received == data);
     _no_time_wait_closes = 1;
+}
+
+// ---------------------------------------------------------------------------
+// SYN flood (RFC 4987 3.6)
+
+// Spoofed SYNs from 198.18.0.0/15 (RFC 2544's benchmark range), injected on
+// the server's side of the wire. The server routes them through the client
+// (its gateway), and the wire throws away what it sends to them: their
+// SYN-ACKs are never answered, as in a flood from unreachable addresses.
+class SynFloodTest : public EngineTest {
+protected:
+    static constexpr uint32_t spoofed_base = 0xc6120000;  // 198.18.0.0
+
+    explicit SynFloodTest(uint32_t backlog = 100) : EngineTest(true), _backlog(backlog) {
+        _server_gateway = client_ip;
+        _cfg.syn_backlog = backlog;
+        _wire.discard = [](const wire::parsed_frame& f) {
+            return f.kind == wire::frame_kind::tcp && (f.ip.dst & 0xfffe0000u) == spoofed_base;
+        };
+    }
+
+    // `n` SYNs, each from its own address and port, one burst per
+    // millisecond so that no ring overflows, now or when the SYN-ACKs are
+    // retransmitted. The first goes alone: the server resolves its gateway
+    // before the flood's SYN-ACKs queue behind ARP.
+    void flood(uint32_t n) {
+        inject_syns(0, 1);
+        run_for(5ms);
+        for (uint32_t i = 1; i < n; i += 32) {
+            inject_syns(i, std::min(n, i + 32));
+            advance(1ms);
+        }
+        run_for(5ms);
+    }
+
+    void inject_syns(uint32_t first, uint32_t end) {
+        for (uint32_t i = first; i < end; ++i) {
+            rte_mbuf* m = rte_pktmbuf_alloc(_middle_b->pool());
+            ASSERT_NE(m, nullptr);
+            wire::tcp_frame_spec spec;
+            spec.src_mac = _middle_b->mac();
+            spec.dst_mac = _server_port->mac();
+            spec.src_ip = spoofed_base + 1 + i;
+            spec.dst_ip = server_ip;
+            spec.src_port = static_cast<uint16_t>(1024 + i % 60000);
+            spec.dst_port = server_port;
+            spec.seq = 0x10000000u * (i % 16) + i;
+            spec.flags = tcp::tcp_flags{tcp::tcp_flags::syn};
+            spec.window = 65535;
+            spec.options.mss = 1460;
+            std::size_t len = wire::write_tcp_frame(std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)), spec);
+            ASSERT_GT(len, 0u);
+            m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+            ASSERT_EQ(_middle_b->tx_burst(0, &m, 1), 1);
+        }
+    }
+
+    // Until every half-open TCB gave up (synack_retries, about 63 s).
+    void let_the_flood_expire() {
+        ASSERT_TRUE(run_until([&] { return server->active_connections() == 0; }, 200s));
+        EXPECT_EQ(server->half_open_connections(), 0u);
+    }
+
+    uint32_t _backlog;
+};
+
+// A backlog the engine cannot reach: the slots run out first.
+class SlotsFullFloodTest : public SynFloodTest {
+protected:
+    SlotsFullFloodTest() : SynFloodTest(max_connections + 1) {}
+};
+
+TEST_F(SynFloodTest, LegitimateClientConnectsWhileTheBacklogIsFull) {
+    flood(3000);
+    EXPECT_EQ(server->half_open_connections(), _backlog);
+    EXPECT_EQ(server->active_connections(), _backlog) << "no TCB for the SYNs answered with cookies";
+    EXPECT_EQ(server->tcp_counters().syn_cookies_sent, 3000 - _backlog);
+
+    std::vector<uint8_t> data = random_bytes(100000, 5);
+    client_conn s;
+    s.to_send = data;
+    s.shutdown_after_send = true;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    EXPECT_TRUE(s.received == data);
+    EXPECT_EQ(server->tcp_counters().syn_cookies_sent, 3000 - _backlog + 1) << "the client's SYN too";
+    EXPECT_EQ(server->tcp_counters().syn_cookies_accepted, 1u);
+    EXPECT_EQ(server->tcp_counters().syn_cookies_rejected, 0u);
+    EXPECT_EQ(server->counters().connections_opened, 1u);
+    EXPECT_EQ(server->half_open_connections(), _backlog);
+
+    let_the_flood_expire();
+    EXPECT_GT(server->tcp_counters().retransmits, 0u) << "the flood's SYN-ACKs were retransmitted, then given up";
+    _no_time_wait_closes = 1;  // the server's (the client closed first)
+}
+
+TEST_F(SlotsFullFloodTest, CookiesOnceEveryConnectionSlotIsTaken) {
+    flood(max_connections + 50);
+    EXPECT_EQ(server->half_open_connections(), max_connections);
+    EXPECT_EQ(server->active_connections(), max_connections);
+    EXPECT_EQ(server->tcp_counters().syn_cookies_sent, 50u);
+    EXPECT_EQ(server->counters().drops[static_cast<std::size_t>(engine_drop::no_listener_room)], 0u);
+    let_the_flood_expire();
 }
 
 // ---------------------------------------------------------------------------

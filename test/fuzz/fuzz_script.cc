@@ -19,7 +19,7 @@ segment peer_segment(FuzzedDataProvider& in, const fuzz::one_flow_stack& stack, 
     segment s;
     s.flags = tcp_flags{in.ConsumeIntegral<uint8_t>()};
     seq_num rcv_nxt = stack.conn ? stack.conn->rcv().nxt : seq_num(0x7ffffff0u);
-    seq_num snd_nxt = stack.conn ? stack.conn->snd().nxt : seq_num(0xfffff001u);
+    seq_num snd_nxt = stack.conn ? stack.conn->snd().nxt : stack.last_syn_ack + seq_len(1);  // a cookie's ACK too
     s.seq = rcv_nxt + seq_len(static_cast<uint32_t>(in.ConsumeIntegral<int32_t>() >> in.ConsumeIntegralInRange(0, 31)));
     s.ack = snd_nxt + seq_len(static_cast<uint32_t>(in.ConsumeIntegral<int32_t>() >> in.ConsumeIntegralInRange(0, 31)));
     s.window = in.ConsumeIntegral<uint16_t>();
@@ -84,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     stack.cfg.timestamps = in.ConsumeBool();
     stack.cfg.keepalive = in.ConsumeBool();
     stack.cfg.max_ooo_ranges = in.ConsumeIntegralInRange<uint8_t>(1, 8);
+    stack.cfg.syn_backlog = in.ConsumeBool() ? 0 : 4096;  // 0: every SYN gets a cookie
     for (int steps = 0; steps < 200 && in.remaining_bytes() > 0; ++steps) run(in, stack);
     stack.finish();
     return 0;

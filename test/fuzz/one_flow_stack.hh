@@ -26,6 +26,7 @@ using namespace tcp;
 class one_flow_stack : public testing::single_flow {
 public:
     uint32_t segments_sent = 0;
+    seq_num last_syn_ack = seq_num(passive_iss);  // our ISN or cookie, for the peer's ACK
 
     one_flow_stack() {
         cfg.send_buffer = 8192;
@@ -103,6 +104,7 @@ private:
         FUZZ_CHECK(back.kind == wire::frame_kind::tcp);
         FUZZ_CHECK(back.tcp.seq == s.seq.raw() && back.tcp.ack == s.ack.raw());
         FUZZ_CHECK(back.tcp.flags == s.flags && back.tcp.payload.size() == s.payload_length());
+        if (s.flags.has(tcp_flags::syn) && s.flags.has(tcp_flags::ack)) last_syn_ack = s.seq;
     }
 };
 

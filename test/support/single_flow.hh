@@ -24,6 +24,7 @@ public:
     std::optional<tcb> conn;
     std::optional<time_wait_entry> time_wait;
     bool listening = true;
+    syn_cookie_jar cookies{isn_secret{0x0123456789abcdefull, 0xfedcba9876543210ull}};
 
     // demux owner interface
     tcb* find_connection(const four_tuple& t) { return conn && t == flow ? &*conn : nullptr; }
@@ -40,6 +41,9 @@ public:
         return &*conn;
     }
     seq_num next_iss(const four_tuple&, time_point) const { return seq_num(passive_iss); }
+    // One slot: taken by any connection (a half-open one too).
+    bool syn_flood_pressure(const tcp_config& c) const { return c.syn_backlog == 0 || conn.has_value(); }
+    syn_cookie_jar& syn_cookies() { return cookies; }
 
     demux_result deliver(const segment& s, const four_tuple& t = flow) { return demux(*this, t, now, s, out); }
 

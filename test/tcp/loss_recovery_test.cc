@@ -278,6 +278,37 @@ TEST_F(SackRecovery, OnlyTheHolesAreResent) {
     EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
+// RFC 8985 6.2 for the lowest retransmission: data sent after it is SACKed
+// while it is still missing, so it was lost too; resent without an RTO.
+TEST_F(SackRecovery, ALostRetransmissionIsResentWhenLaterDataIsSacked) {
+    ASSERT_EQ(app_send(20 * mss), 20 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 20));
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});
+    expect_tx(seg().ack().seq(at(10)).len(mss));  // limited transmit
+    sack(at(0), {{at(1), at(3)}});
+    expect_tx(seg().ack().seq(at(11)).len(mss));
+    sack(at(0), {{at(1), at(4)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // fast retransmit: this copy is lost too
+    expect_no_tx();
+    for (uint32_t i = 5; i <= 7; ++i) sack(at(0), {{at(1), at(i)}});
+    expect_no_tx();
+    sack(at(0), {{at(1), at(8)}});  // pipe 12 - 7 SACKed - 1 lost + 1 resent = 5 < cwnd 6
+    expect_tx(seg().ack().seq(at(12)).len(mss));
+    expect_no_tx();
+    // Segments 10 and 11 went before the retransmission: their SACK proves nothing.
+    sack(at(0), {{at(10), at(12)}, {at(1), at(8)}});
+    EXPECT_EQ(out.counters.lost_retransmits, 0u);
+    sent.clear();
+    sack(at(0), {{at(10), at(13)}, {at(1), at(8)}});  // segment 12 was sent after it
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    EXPECT_EQ(out.counters.lost_retransmits, 1u);
+    sent.clear();
+    inject(seg().ack().seq(1).ack_no(at(13)));
+    sent.clear();
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
 TEST_F(SackRecovery, ThreeSackedRangesMarkTheHolesBelowLost) {
     send_segments(10);
     advance(100ms);

@@ -256,6 +256,21 @@ TEST_F(RetransmitTimestamps, PureAckAfterATimeoutCarriesSndMax) {
     expect_no_tx();
 }
 
+// RFC 5681 3.1: ssthresh is set when a segment is retransmitted the first
+// time; later timeouts of the same data only bring cwnd back to one segment.
+TEST_F(RetransmitNoTimestamps, OnlyTheFirstTimeoutSetsSsthresh) {
+    EXPECT_EQ(app_send(4 * mss_plain), 4 * mss_plain);
+    for (int i = 0; i < 4; ++i) sent.pop_front();
+    advance(conn->rtt().rto());
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    uint32_t ssthresh = conn->ssthresh();
+    EXPECT_EQ(ssthresh, 4 * mss_plain * 7 / 10);  // CUBIC: FlightSize * 0.7
+    advance(2 * conn->rtt().rto());
+    expect_tx(seg().ack().seq(1).len(mss_plain));
+    EXPECT_EQ(conn->ssthresh(), ssthresh);  // not 0.7 of the one segment in flight now
+    EXPECT_EQ(conn->cwnd(), mss_plain);
+}
+
 TEST_F(RetransmitNoTimestamps, NewAckResetsTheBackoff) {
     EXPECT_EQ(app_send(3 * mss_plain), 3 * mss_plain);
     expect_tx(seg().ack().seq(1).len(mss_plain));
@@ -327,6 +342,21 @@ TEST_F(RetransmitCustom, ConnectionAbortsAfterMaxRetransmits) {
     EXPECT_EQ(last_close, close_reason::retransmit_timeout);
     EXPECT_TRUE(take_events() & tcp_events::closed);
     EXPECT_EQ(out.counters.retransmits, 3u);
+}
+
+// RFC 1122 4.2.3.5: at R1 retransmissions of one segment, negative advice
+// to the layer below (the engine expires the next hop's ARP entry), once.
+TEST_F(RetransmitNoTimestamps, PathIsSuspectedAtTheR1thRetransmission) {
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(100));
+    take_events();
+    duration interval = conn->rtt().rto();
+    for (int i = 1; i <= 5; ++i) {
+        advance(interval);
+        interval *= 2;
+        expect_tx(seg().ack().psh().seq(1).len(100));
+        EXPECT_EQ((take_events() & tcp_events::path_suspect) != 0, i == cfg.r1_retransmits) << "retransmission " << i;
+    }
 }
 
 TEST_F(RetransmitNoTimestamps, DefaultGiveUpCountIsReachedOnlyAfterFifteenRetransmissions) {

@@ -71,15 +71,18 @@ time_wait_entry* tcp_script::find_time_wait(const four_tuple&) { return time_wai
 void tcp_script::erase_time_wait(const four_tuple&) { time_wait.reset(); }
 const tcp_config* tcp_script::find_listener(const four_tuple&) const { return listening ? &cfg : nullptr; }
 seq_num tcp_script::next_iss(const four_tuple&, time_point) const { return iss(); }
+// One slot, taken by any connection (a half-open one too): syn_backlog 0
+// is the only way to cookies while it is free.
+bool tcp_script::syn_flood_pressure(const tcp_config& c) const { return c.syn_backlog == 0 || conn.has_value(); }
 tcb* tcp_script::create_connection(const four_tuple&, const tcp_config&) {
     create_tcb();
     return &*conn;
 }
 
-void tcp_script::inject(const seg_spec& s) {
+void tcp_script::inject(const seg_spec& s, const four_tuple& to) {
     std::vector<uint8_t> holder;
     segment g = build(s, holder);
-    demux(*this, tuple, now, g, out);
+    demux(*this, to, now, g, out);
     collect();
 }
 

@@ -117,16 +117,18 @@ protected:
     uint32_t last_ts_val = 0;        // the last TSval fptcp sent, echoed by the peer
     bool peer_uses_ts = false;       // timestamps negotiated with the simulated peer
     uint16_t peer_window_raw = 65535;  // the window field the peer sends after its SYN
+    seq_num our_iss = seq_num(local_iss);  // what iss() means: a cookie once one was sent
+    syn_cookie_jar cookies{isn_secret{0x0123456789abcdefull, 0xfedcba9876543210ull}};
 
     void TearDown() override;
 
     // --- the owner's side ---
     void listen() { listening = true; }
     void connect(seq_num iss = seq_num(local_iss));
-    void inject(const seg_spec& s);
+    void inject(const seg_spec& s, const four_tuple& to = tuple);  // `to`: from our side
     void advance(duration d);
     tcp_state state() const;
-    seq_num iss() const { return seq_num(local_iss); }
+    seq_num iss() const { return our_iss; }
     seq_num irs() const { return seq_num(remote_isn); }
 
     // --- expectations ---
@@ -173,6 +175,8 @@ public:
     const tcp_config* find_listener(const four_tuple&) const;
     tcb* create_connection(const four_tuple&, const tcp_config&);
     seq_num next_iss(const four_tuple&, time_point) const;
+    bool syn_flood_pressure(const tcp_config&) const;
+    syn_cookie_jar& syn_cookies() { return cookies; }
 
 private:
     std::vector<uint8_t> _snd_storage;

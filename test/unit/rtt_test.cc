@@ -1,13 +1,11 @@
-// Arithmetic of the RTO estimator (rtt.hh, RFC 6298 section 2) and of the
-// congestion window (congestion.hh, RFC 5681 section 3.1, RFC 6928), with
-// the numbers worked by hand in the comments.
+// Arithmetic of the RTO estimator (rtt.hh, RFC 6298 section 2), with the
+// numbers worked by hand in the comments. The congestion window's tests are
+// in congestion_test.cc.
 
 #include <chrono>
-#include <cstdint>
 
 #include <gtest/gtest.h>
 
-#include "tcp/congestion.hh"
 #include "tcp/rtt.hh"
 
 namespace fptcp::tcp {
@@ -163,101 +161,6 @@ TEST(RttEstimator, HugeSampleDoesNotOverflow) {
     r.sample(std::chrono::minutes(60), rto_min, rto_max);
     EXPECT_EQ(r.srtt(), std::chrono::minutes(60));
     EXPECT_EQ(r.rto(), rto_max);  // 3 hours computed, in 64 bits
-}
-
-// --- RFC 5681 3.1 and RFC 6928: the congestion window ---
-
-constexpr uint32_t mss = 1448;
-constexpr time_point t0{};
-constexpr duration no_srtt{};
-
-TEST(CongestionWindow, InitialWindowIsTenSegments) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    EXPECT_EQ(c.cwnd(), 10 * mss);
-    EXPECT_EQ(c.ssthresh(), UINT32_MAX);  // "arbitrarily high"
-}
-
-TEST(CongestionWindow, SlowStartGrowsByTheBytesAcked) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_ack(t0, 500, mss, no_srtt);
-    EXPECT_EQ(c.cwnd(), 10 * mss + 500);
-    c.on_ack(t0, mss, mss, no_srtt);
-    EXPECT_EQ(c.cwnd(), 11 * mss + 500);
-}
-
-TEST(CongestionWindow, SlowStartGrowsByAtMostOneMssPerAck) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_ack(t0, 5 * mss, mss, no_srtt);  // one stretch ACK of five segments (RFC 5681 3.1, N <= SMSS)
-    EXPECT_EQ(c.cwnd(), 11 * mss);
-}
-
-TEST(CongestionWindow, SlowStartDoublesPerRoundTrip) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    for (int i = 0; i < 10; ++i) c.on_ack(t0, mss, mss, no_srtt);  // one ACK per segment of the window
-    EXPECT_EQ(c.cwnd(), 20 * mss);
-}
-
-TEST(CongestionWindow, TimeoutSetsSsthreshToHalfTheFlightAndCwndToOneSegment) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_retransmit_timeout(t0, 20 * mss, mss);
-    EXPECT_EQ(c.ssthresh(), 10 * mss);  // RFC 5681 equation (4): max(FlightSize / 2, 2 * SMSS)
-    EXPECT_EQ(c.cwnd(), mss);            // the loss window
-}
-
-TEST(CongestionWindow, TimeoutWithLittleInFlightKeepsSsthreshAtTwoSegments) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_retransmit_timeout(t0, 100, mss);
-    EXPECT_EQ(c.ssthresh(), 2 * mss);
-    EXPECT_EQ(c.cwnd(), mss);
-}
-
-TEST(CongestionWindow, SlowStartAfterATimeoutUpToSsthresh) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_retransmit_timeout(t0, 8 * mss, mss);  // ssthresh = 4 segments
-    c.on_ack(t0, mss, mss, no_srtt);
-    c.on_ack(t0, mss, mss, no_srtt);
-    c.on_ack(t0, mss, mss, no_srtt);
-    EXPECT_EQ(c.cwnd(), 4 * mss);  // slow start reached ssthresh
-    c.on_ack(t0, mss, mss, no_srtt);
-    // Congestion avoidance: + SMSS * SMSS / cwnd = 1448 / 4 = 362.
-    EXPECT_EQ(c.cwnd(), 4 * mss + 362);
-}
-
-TEST(CongestionWindow, CongestionAvoidanceAddsAboutOneSegmentPerRoundTrip) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_retransmit_timeout(t0, 20 * mss, mss);  // ssthresh = 10 segments
-    for (int i = 0; i < 9; ++i) c.on_ack(t0, mss, mss, no_srtt);
-    ASSERT_EQ(c.cwnd(), 10 * mss);
-    for (int i = 0; i < 10; ++i) c.on_ack(t0, mss, mss, no_srtt);  // one window's worth of ACKs
-    // Each adds 1448 * 1448 / cwnd (144, 143, 141, ...): a little under one SMSS.
-    EXPECT_GT(c.cwnd(), 10 * mss + 9 * mss / 10);
-    EXPECT_LE(c.cwnd(), 11 * mss);
-}
-
-TEST(CongestionWindow, CongestionAvoidanceAlwaysGrowsByAtLeastOneByte) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_retransmit_timeout(t0, 2 * mss, mss);  // ssthresh = 2 segments, cwnd = 1
-    c.on_ack(t0, mss, mss, no_srtt);                     // cwnd = ssthresh: avoidance from now on
-    for (int i = 0; i < 100000; ++i) c.on_ack(t0, mss, mss, no_srtt);
-    uint32_t before = c.cwnd();
-    c.on_ack(t0, 1, 1, no_srtt);  // 1 * 1 / cwnd rounds to 0, the floor is one byte
-    EXPECT_EQ(c.cwnd(), before + 1);
-}
-
-TEST(CongestionWindow, AckOfNothingDoesNotGrowTheWindow) {
-    congestion_control c;
-    c.start(congestion_algorithm::newreno, mss);
-    c.on_ack(t0, 0, mss, no_srtt);
-    EXPECT_EQ(c.cwnd(), 10 * mss);
 }
 
 }  // namespace
