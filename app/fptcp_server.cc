@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.hh"
@@ -57,14 +59,26 @@ public:
 // What the status line and the summary show, summed over lcores.
 struct totals {
     uint64_t opened = 0, closed = 0, reaped = 0, reopened = 0, rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0, retransmits = 0,
-             drops = 0, active = 0, time_wait = 0, requests = 0;
+             drops = 0, active = 0, time_wait = 0, requests = 0, timeouts = 0, fast_recoveries = 0, loss_probes = 0;
+    engine::fault_counters fault_rx, fault_tx;  // what --fault-rx / --fault-tx did
 
-    static constexpr std::size_t fields = 13;
+    static constexpr std::size_t fields = 22;
     std::array<uint64_t*, fields> all() {
         return {&opened, &closed, &reaped, &reopened, &rx, &tx, &rx_bytes, &tx_bytes, &retransmits, &drops, &active, &time_wait,
-                &requests};
+                &requests, &timeouts, &fast_recoveries, &loss_probes, &fault_rx.dropped, &fault_rx.duplicated, &fault_rx.reordered, &fault_tx.dropped,
+                &fault_tx.duplicated, &fault_tx.reordered};
     }
 };
+
+// The fault counters' names in the summary and the JSON: fault_rx_dropped, ...
+template <class Print>
+void for_each_fault_counter(const totals& t, Print print) {
+    for (auto [direction, c] : {std::pair{"rx", &t.fault_rx}, std::pair{"tx", &t.fault_tx}}) {
+        print(std::string("fault_") + direction + "_dropped", c->dropped);
+        print(std::string("fault_") + direction + "_duplicated", c->duplicated);
+        print(std::string("fault_") + direction + "_reordered", c->reordered);
+    }
+}
 
 totals read_totals(const engine::engine& e, const app::server_handler& h) {
     const auto& c = e.counters();
@@ -82,9 +96,14 @@ totals read_totals(const engine::engine& e, const app::server_handler& h) {
     r.rx_bytes = c.rx_bytes;
     r.tx_bytes = c.tx_bytes;
     r.retransmits = t.retransmits;
+    r.timeouts = t.timeouts;
+    r.fast_recoveries = t.fast_recoveries;
+    r.loss_probes = t.loss_probes;
     r.active = e.active_connections();
     r.time_wait = e.time_wait_connections();
     r.requests = h.requests();
+    r.fault_rx = e.rx_fault_counters();
+    r.fault_tx = e.tx_fault_counters();
     return r;
 }
 
@@ -169,6 +188,9 @@ void print_summary(std::vector<lcore_context>& lcores) {
     std::printf("time_wait: %lu\nactive: %lu\nrequests: %lu\n", sum.time_wait, sum.active, sum.requests);
     std::printf("rx_packets: %lu\ntx_packets: %lu\nretransmits: %lu\ndrops: %lu\n", sum.rx, sum.tx, sum.retransmits,
                 sum.drops);
+    std::printf("timeouts: %lu\nfast_recoveries: %lu\nloss_probes: %lu\n", sum.timeouts, sum.fast_recoveries,
+                sum.loss_probes);
+    for_each_fault_counter(sum, [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); });
     print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
     print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
     print_drops<decltype(rx_drops), wire::parse_error>(rx_drops, "drop_rx_");
@@ -177,12 +199,22 @@ void print_summary(std::vector<lcore_context>& lcores) {
 
 void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
     totals sum = sum_final(lcores);
-    std::ofstream(path) << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
-                        << ", \"time_wait_reaped\": " << sum.reaped << ", \"time_wait\": " << sum.time_wait
-                        << ", \"active\": " << sum.active << ", \"requests\": " << sum.requests
-                        << ", \"rx_packets\": " << sum.rx << ", \"tx_packets\": " << sum.tx
-                        << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops
-                        << ", \"lcores\": " << lcores.size() << "}\n";
+    std::ofstream out(path);
+    out << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
+        << ", \"time_wait_reaped\": " << sum.reaped << ", \"time_wait\": " << sum.time_wait << ", \"active\": " << sum.active
+        << ", \"requests\": " << sum.requests << ", \"rx_packets\": " << sum.rx << ", \"tx_packets\": " << sum.tx
+        << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops << ", \"timeouts\": " << sum.timeouts
+        << ", \"fast_recoveries\": " << sum.fast_recoveries << ", \"loss_probes\": " << sum.loss_probes;
+    for_each_fault_counter(sum, [&out](const std::string& name, uint64_t v) { out << ", \"" << name << "\": " << v; });
+    out << ", \"lcores\": " << lcores.size() << "}\n";
+}
+
+void print_faults(const engine::fault_settings& f) {
+    auto pct = [](uint32_t ppm) { return static_cast<double>(ppm) / 1e4; };
+    std::printf("fptcp-server: fault injection, seed %lu: rx drop=%g%% dup=%g%% reorder=%g%%, tx drop=%g%% dup=%g%% "
+                "reorder=%g%%\n",
+                f.seed, pct(f.rx.drop), pct(f.rx.duplicate), pct(f.rx.reorder), pct(f.tx.drop), pct(f.tx.duplicate),
+                pct(f.tx.reorder));
 }
 
 // The main lcore: engine 0, the status line, the duration and Ctrl-C.
@@ -230,6 +262,7 @@ std::string start_engines(const app::server_options& opts, port::port& p, port::
         s.mailboxes = grid;
         s.dispatch_tcp = grid != nullptr && !rss_spreads_flows;
         s.pcap = pcap;
+        s.fault = opts.fault;
         lcore_context& l = lcores[i];
         l.clock = &clock;
         l.handler = std::make_unique<app::server_handler>(opts, opts.max_connections);
@@ -273,6 +306,7 @@ int run(const app::server_options& opts, const port::port_spec& spec) {
         std::printf("fptcp-server: %s mode on %s:%u via %s, %u lcore%s\n", app::mode_name(opts.mode).data(),
                     app::format_ipv4(opts.ip).c_str(), opts.listen, opts.port.c_str(), opts.lcores,
                     opts.lcores == 1 ? "" : "s");
+        if (opts.fault.rx.any() || opts.fault.tx.any()) print_faults(opts.fault);
         std::fflush(stdout);
     }
     unsigned worker = 1;

@@ -63,6 +63,11 @@ constexpr option_def flag_option(std::string_view name, std::string_view help, a
     return {name, {}, help, value_kind::flag, 0, 0, {}, apply, false};
 }
 
+constexpr option_def cli_only(option_def d) {
+    d.cli_only = true;
+    return d;
+}
+
 constexpr uint64_t u16_max = std::numeric_limits<uint16_t>::max();
 constexpr uint64_t u32_max = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t u64_max = std::numeric_limits<uint64_t>::max();
@@ -190,6 +195,67 @@ std::string apply_mode(server_options& o, const option_value& v) {
     return quoted(v.text) + " is not one of http, echo, discard, source";
 }
 
+std::string apply_congestion(server_options& o, const option_value& v) {
+    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno}) {
+        if (v.text == congestion_name(a)) {
+            o.tcp.congestion = a;
+            return {};
+        }
+    }
+    return quoted(v.text) + " is not one of cubic, newreno";
+}
+
+// "5%", "0.25%", "100%" in parts per million: at most three digits before
+// the point, four after it.
+std::optional<uint32_t> parse_percent(std::string_view text) {
+    if (text.empty() || text.back() != '%') return std::nullopt;
+    text.remove_suffix(1);
+    size_t dot = text.find('.');
+    std::string_view whole = text.substr(0, dot);
+    std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+    if (whole.size() > 3 || fraction.size() > 4 || (dot != std::string_view::npos && fraction.empty())) {
+        return std::nullopt;
+    }
+    std::optional<uint64_t> units = parse_decimal(whole);
+    std::optional<uint64_t> decimals = fraction.empty() ? std::optional<uint64_t>(0) : parse_decimal(fraction);
+    if (!units || !decimals) return std::nullopt;
+    for (size_t i = fraction.size(); i < 4; ++i) *decimals *= 10;
+    uint64_t ppm = *units * 10000 + *decimals;
+    if (ppm > engine::fault_rates::certain) return std::nullopt;
+    return static_cast<uint32_t>(ppm);
+}
+
+// "drop=P%,dup=P%,reorder=P%" (any of them, each once) or "none".
+std::string parse_fault_rates(std::string_view text, engine::fault_rates& rates) {
+    engine::fault_rates parsed;
+    if (text == "none") {
+        rates = parsed;
+        return {};
+    }
+    constexpr std::array<std::string_view, 3> keys{"drop", "dup", "reorder"};
+    std::array<uint32_t*, 3> fields{&parsed.drop, &parsed.duplicate, &parsed.reorder};
+    std::array<bool, 3> given{};
+    for (;;) {
+        size_t comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        size_t eq = item.find('=');
+        std::string_view key = item.substr(0, eq);
+        size_t k = static_cast<size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
+        if (eq == std::string_view::npos || k == keys.size()) {
+            return quoted(item) + " is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)";
+        }
+        std::optional<uint32_t> ppm = parse_percent(item.substr(eq + 1));
+        if (!ppm) return quoted(item) + ": the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)";
+        if (given[k]) return quoted(std::string(key)) + " is given twice";
+        given[k] = true;
+        *fields[k] = *ppm;
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    rates = parsed;
+    return {};
+}
+
 template <typename T>
 T narrow(uint64_t v) {
     return static_cast<T>(v);  // the option's [min, max] keeps v inside T
@@ -241,6 +307,31 @@ constexpr std::array top_options{
                    "a number of connections",
                    [](server_options& o, const option_value& v) {
                        o.max_connections = narrow<uint32_t>(v.number);
+                       return std::string{};
+                   }),
+    // The [tcp] table's congestion, nagle and slow_start_after_idle, on the
+    // command line (cli_only: in the file they are [tcp] keys).
+    cli_only(text_option("congestion", "NAME", "cubic | newreno (default cubic; [tcp] congestion)", apply_congestion)),
+    cli_only(flag_option("no-nagle", "send small segments at once (Nagle is on by default; [tcp] nagle)",
+                         [](server_options& o, const option_value& v) {
+                             o.tcp.nagle = !v.flag;
+                             return std::string{};
+                         })),
+    cli_only(flag_option("no-slow-start-after-idle",
+                         "keep the congestion window over idle periods (default: restart, RFC 5681 4.1; "
+                         "[tcp] slow_start_after_idle)",
+                         [](server_options& o, const option_value& v) {
+                             o.tcp.slow_start_after_idle = !v.flag;
+                             return std::string{};
+                         })),
+    text_option("fault-rx", "SPEC",
+                "drop, duplicate, reorder received frames: drop=P%,dup=P%,reorder=P% (default none; docs/ports.md)",
+                [](server_options& o, const option_value& v) { return parse_fault_rates(v.text, o.fault.rx); }),
+    text_option("fault-tx", "SPEC", "the same for frames sent (default none)",
+                [](server_options& o, const option_value& v) { return parse_fault_rates(v.text, o.fault.tx); }),
+    integer_option("fault-seed", "N", "seed of the injected faults (default 1)", 0, u64_max, "a seed",
+                   [](server_options& o, const option_value& v) {
+                       o.fault.seed = v.number;
                        return std::string{};
                    }),
     option_def{"config", "FILE", "TOML configuration, read first; the command line wins (see config/README.md)",
@@ -297,6 +388,9 @@ constexpr std::array tcp_options{
     FPTCP_TCP_FLAG("window_scaling", window_scaling),
     FPTCP_TCP_FLAG("timestamps", timestamps),
     FPTCP_TCP_FLAG("sack_permitted", sack_permitted),
+    text_option("congestion", {}, {}, apply_congestion),
+    FPTCP_TCP_FLAG("nagle", nagle),
+    FPTCP_TCP_FLAG("slow_start_after_idle", slow_start_after_idle),
     FPTCP_TCP_INT("rto_initial_ms", rto_initial, max_ms, "a number of milliseconds",
                   std::chrono::milliseconds(v.number)),
     FPTCP_TCP_INT("rto_min_ms", rto_min, max_ms, "a number of milliseconds", std::chrono::milliseconds(v.number)),
@@ -314,7 +408,6 @@ constexpr std::array tcp_options{
     FPTCP_TCP_INT("fin_wait_2_timeout_s", fin_wait_2_timeout, max_s, "a number of seconds",
                   std::chrono::seconds(v.number)),
     FPTCP_TCP_INT("challenge_ack_limit", challenge_ack_limit, u16_max, "a count", narrow<uint16_t>(v.number)),
-    FPTCP_TCP_FLAG("nagle", nagle),
 };
 
 #undef FPTCP_TCP_INT
@@ -429,6 +522,7 @@ std::string apply_toml_table(const toml::table& table, const std::array<option_d
         if (d == nullptr) {
             std::string msg = location(path, key.source()) + "unknown key " + quoted(full);
             if (full == "tcp.msl" || full == "tcp.msl_s") msg += " (the MSL is the top-level key msl)";
+            if (key_prefix.empty() && find_toml(tcp_options, key.str()) != nullptr) msg += " (a [tcp] key)";
             return msg;
         }
         if (std::string problem = apply_toml_value(*d, node, o); !problem.empty()) {
@@ -573,6 +667,14 @@ std::string_view mode_name(server_mode m) {
     case server_mode::echo: return "echo";
     case server_mode::discard: return "discard";
     case server_mode::source: return "source";
+    }
+    return "?";
+}
+
+std::string_view congestion_name(congestion_algorithm a) {
+    switch (a) {
+    case congestion_algorithm::cubic: return "cubic";
+    case congestion_algorithm::newreno: return "newreno";
     }
     return "?";
 }

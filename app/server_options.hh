@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/fault_injector.hh"
 #include "fptcp/tcp_config.hh"
 
 namespace fptcp::app {
@@ -36,7 +37,8 @@ struct server_options {
     std::string stats_json;            // empty: no JSON at exit
     bool quiet = false;
     std::string eal;  // extra EAL arguments, split by lib/port
-    fptcp::tcp_config tcp;  // --msl / msl lands in tcp.msl
+    fptcp::tcp_config tcp;  // --msl / msl lands in tcp.msl; --congestion, --no-nagle, ... too
+    engine::fault_settings fault;  // --fault-rx, --fault-tx, --fault-seed
 };
 
 struct parse_outcome {
@@ -52,6 +54,7 @@ parse_outcome parse_server_options(int argc, const char* const* argv);
 std::string usage();
 
 std::string_view mode_name(server_mode m);
+std::string_view congestion_name(congestion_algorithm a);
 std::string format_ipv4(uint32_t addr);  // host byte order -> "a.b.c.d"
 // Strict dotted quad: four decimal numbers 0-255, no leading zeros.
 std::optional<uint32_t> parse_ipv4(std::string_view text);

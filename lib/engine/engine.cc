@@ -76,7 +76,9 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
       // RFC 6056 3.3.1: start the source search at a random pair, so a
       // restarted client does not reuse the tuples of its last run.
       _sources(source_range{s.ip, s.source_ips, s.first_source_port, s.source_ports}, steering_of(p, s), s.queue,
-               tcp::isn_secret::random().k0) {
+               tcp::isn_secret::random().k0),
+      _fault_rx(s.fault.rx, s.fault.seed, 2u * s.queue),
+      _fault_tx(s.fault.tx, s.fault.seed, 2u * s.queue + 1) {
     // TCBs point at their tcp_config, kept in these two tables: they must
     // never reallocate (listen() and connect() stop at the reserved size).
     _listeners.reserve(max_listeners);
@@ -123,10 +125,7 @@ bool engine::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
 void engine::poll(time_point now) {
     _now = now;
     if (_settings.mailboxes != nullptr) receive_forwarded(now);
-    std::array<rte_mbuf*, burst_size> rx;
-    uint16_t n = _settings.poll_rx ? _port.rx_burst(_settings.queue, rx.data(), burst_size) : 0;
-    if (_settings.pcap != nullptr && n > 0) _settings.pcap->record(rx.data(), n, false);
-    receive_burst(now, rx.data(), n, true);
+    receive_from_wire(now);
     if (_settings.mailboxes != nullptr) flush_forwarded();
     run_timers(now);
     _counters.time_wait_reaped += _time_wait.reap(now, _settings.time_wait_budget);
@@ -144,6 +143,21 @@ void engine::poll(time_point now) {
         }
     });
     flush_tx();
+}
+
+// One RX burst, through the fault injector when it is on (which may return
+// more frames than it was given: duplicates and frames it held back), then
+// captured and handled in bursts of at most burst_size.
+void engine::receive_from_wire(time_point now) {
+    std::array<rte_mbuf*, burst_size> rx;
+    uint16_t n = _settings.poll_rx ? _port.rx_burst(_settings.queue, rx.data(), burst_size) : 0;
+    std::span<rte_mbuf*> frames(rx.data(), n);
+    if (_fault_rx.enabled()) frames = _fault_rx.filter(frames, now);
+    for (std::size_t i = 0; i < frames.size(); i += burst_size) {
+        auto count = static_cast<uint16_t>(std::min<std::size_t>(burst_size, frames.size() - i));
+        if (_settings.pcap != nullptr) _settings.pcap->record(frames.data() + i, count, false);
+        receive_burst(now, frames.data() + i, count, true);
+    }
 }
 
 // A burst of frames from the wire (`from_wire`) or from another lcore:
@@ -646,19 +660,23 @@ void engine::enqueue_tx(rte_mbuf* m) {
     _tx[_tx_count++] = m;
 }
 
-// Sends the batch; what the queue does not take after a few tries is freed
-// and counted (a full TX ring must not stall the loop).
+// Sends the batch (through the fault injector when it is on: the capture
+// shows what fptcp sent, before the injected faults); what the queue does not
+// take after a few tries is freed and counted (a full TX ring must not stall
+// the loop).
 void engine::flush_tx() {
     if (_settings.pcap != nullptr && _tx_count > 0) {
         _settings.pcap->record(_tx.data(), static_cast<uint16_t>(_tx_count), true);
     }
-    uint32_t sent = 0;
-    for (int tries = 0; tries < 4 && sent < _tx_count; ++tries) {
-        sent += _port.tx_burst(_settings.queue, _tx.data() + sent, static_cast<uint16_t>(_tx_count - sent));
+    std::span<rte_mbuf*> frames(_tx.data(), _tx_count);
+    if (_fault_tx.enabled()) frames = _fault_tx.filter(frames, _now);
+    std::size_t sent = 0;
+    for (int tries = 0; tries < 4 && sent < frames.size(); ++tries) {
+        sent += _port.tx_burst(_settings.queue, frames.data() + sent, static_cast<uint16_t>(frames.size() - sent));
     }
-    for (uint32_t i = sent; i < _tx_count; ++i) {
+    for (std::size_t i = sent; i < frames.size(); ++i) {
         _counters.drop(engine_drop::tx_queue_full);
-        rte_pktmbuf_free(_tx[i]);
+        rte_pktmbuf_free(frames[i]);
     }
     _tx_count = 0;
 }

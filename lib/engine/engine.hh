@@ -14,6 +14,7 @@
 
 #include "engine/arp_cache.hh"
 #include "engine/counters.hh"
+#include "engine/fault_injector.hh"
 #include "engine/flow_table.hh"
 #include "engine/mailbox.hh"
 #include "engine/source_picker.hh"
@@ -117,6 +118,9 @@ struct engine_settings {
     uint32_t timer_budget = 4096;      // timer expiries handled per poll
     uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
     port::capture* pcap = nullptr;     // every frame in and out, when set
+    // Drop, duplicate and reorder frames on RX and TX (docs/ports.md, "Fault
+    // injection"); all rates zero (the default) costs one branch per burst.
+    fault_settings fault;
 };
 
 class engine {
@@ -144,6 +148,8 @@ public:
     uint32_t time_wait_connections() const { return static_cast<uint32_t>(_time_wait.size()); }
     // Connections in SYN_RECEIVED (a SYN flood's half-open TCBs).
     uint32_t half_open_connections() const { return _half_open; }
+    const fault_counters& rx_fault_counters() const { return _fault_rx.counters(); }
+    const fault_counters& tx_fault_counters() const { return _fault_tx.counters(); }
 
     // tcp::demux's owner interface (tcp/demux.hh); not for applications.
     tcp::tcb* find_connection(const tcp::four_tuple& t);
@@ -177,6 +183,7 @@ private:
     engine(port::port& p, const engine_settings& s, handler& h);
 
     // RX
+    void receive_from_wire(time_point now);
     void receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool from_wire);
     bool parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f);
     bool dispatch_elsewhere(rte_mbuf* m, const wire::parsed_frame& f, bool from_wire);
@@ -244,6 +251,9 @@ private:
     std::vector<uint16_t> _outbox_count;
     tcp::tcp_output _out;
     engine_counters _counters;
+    fault_injector _fault_rx;
+    fault_injector _fault_tx;
+    static_assert(std::tuple_size_v<decltype(_tx)> <= fault_injector::max_burst);
 };
 
 }  // namespace fptcp::engine

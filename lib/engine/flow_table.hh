@@ -57,6 +57,18 @@ constexpr uint32_t crc32c_soft(uint32_t crc, const uint8_t* p, std::size_t n) {
     return crc;
 }
 
+// Loads the cache line holding p. An asm statement, because GCC 12 at -O2
+// deletes __builtin_prefetch from some inlined member functions (two
+// prefetches after a computed index: the caller's call is dropped as free of
+// side effects), which silently made the TIME_WAIT reaping prefetch a no-op.
+inline void prefetch_line(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
 // Anonymous memory for large arrays: page-aligned, transparent huge pages
 // requested, released in the destructor. Construction happens at start-up,
 // where running out of memory throws std::bad_alloc.
@@ -148,12 +160,12 @@ public:
     }
     uint32_t next(uint32_t i) const { return i + 1 == _nslots ? 0 : i + 1; }
 
-    void prefetch(uint32_t hash) const { __builtin_prefetch(&_slots[home(hash)]); }
+    void prefetch(uint32_t hash) const { detail::prefetch_line(&_slots[home(hash)]); }
     // Also the next cache line, where an erase's backward shift may go on.
     void prefetch_run(uint32_t hash) const {
         const slot* s = &_slots[home(hash)];
-        __builtin_prefetch(s);
-        __builtin_prefetch(s + 8 < _slots + _nslots ? s + 8 : _slots);
+        detail::prefetch_line(s);
+        detail::prefetch_line(s + 8 < _slots + _nslots ? s + 8 : _slots);
     }
 
     // The node holding key, or npos.
@@ -351,7 +363,7 @@ private:
         for (uint32_t i = 0; i < m; ++i) {
             pos[i] = _index.home(hash[i]);
             cand[i] = _index.first_candidate(hash[i], pos[i]);
-            if (cand[i] != flow_index::npos) __builtin_prefetch(&_nodes[cand[i]]);
+            if (cand[i] != flow_index::npos) detail::prefetch_line(&_nodes[cand[i]]);
         }
         for (uint32_t i = 0; i < m; ++i) {
             if (cand[i] == flow_index::npos) {

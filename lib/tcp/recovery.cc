@@ -86,7 +86,7 @@ void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output&
     } else if (duplicate && _dupacks < UINT8_MAX) {
         ++_dupacks;
     }
-    bool lost = _dupacks >= sack_scoreboard::dup_thresh || lost_boundary() != _snd.una;
+    bool lost = _dupacks >= duplicate_threshold() || lost_boundary() != _snd.una;
     // RFC 6582 3.2 step 2: not again for losses of a window already recovered.
     if (lost && !before(_snd.una, _recover)) enter_recovery(now, out);
 }
@@ -109,9 +109,19 @@ void tcb::exit_recovery() {
     _cc.on_exit_recovery(flight_size(), _snd.mss);
 }
 
+// DupThresh, lowered for a small flight with nothing new to send (early
+// retransmit, RFC 5827 3.1/3.2): with fewer than four segments out, three
+// duplicates can never come, and only the RTO would be left.
+uint32_t tcb::duplicate_threshold() const {
+    uint32_t segments = (flight_size() + _snd.mss - 1) / _snd.mss;
+    bool unsent = before(_snd.nxt, data_end()) || (_fin_queued && !_fin_sent);
+    if (segments >= 4 || unsent) return sack_scoreboard::dup_thresh;
+    return std::max<uint32_t>(segments, 2) - 1;
+}
+
 // RFC 6675 4, IsLost as a boundary: below it every un-SACKed octet is lost.
 seq_num tcb::lost_boundary() const {
-    seq_num by_sack = _scoreboard.lost_below(_snd.una, _snd.mss);
+    seq_num by_sack = _scoreboard.lost_below(_snd.una, _snd.mss, duplicate_threshold());
     return seq_min(seq_max(seq_max(by_sack, _lost_below), _snd.una), _snd.max);
 }
 

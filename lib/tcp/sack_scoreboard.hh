@@ -56,17 +56,17 @@ public:
         return n;
     }
 
-    // RFC 6675 4, IsLost(SeqNum): an octet is lost when DupThresh
-    // discontiguous SACKed ranges lie above it, or more than
+    // RFC 6675 4, IsLost(SeqNum): an octet is lost when `threshold`
+    // (DupThresh) discontiguous SACKed ranges lie above it, or more than
     // (DupThresh - 1) * SMSS SACKed octets. Holes sit only below range
     // starts, so the answer is one boundary: every un-SACKed octet below
     // the returned sequence number is lost (`una` when none is).
-    seq_num lost_below(seq_num una, uint32_t mss) const {
+    seq_num lost_below(seq_num una, uint32_t mss, uint32_t threshold = dup_thresh) const {
         uint32_t above = 0;
         for (uint8_t i = _set.count(); i-- > 0;) {
             above += distance(_set[i].start, _set[i].end).value;
             uint32_t ranges_above = _set.count() - i;
-            if (ranges_above >= dup_thresh || above > (dup_thresh - 1) * mss) return _set[i].start;
+            if (ranges_above >= threshold || above > (threshold - 1) * mss) return _set[i].start;
         }
         return una;
     }

@@ -252,6 +252,7 @@ private:
     uint32_t congestion_room() const;
     uint32_t pipe() const;
     seq_num lost_boundary() const;
+    uint32_t duplicate_threshold() const;
     void add_sack_blocks(tcp_options& options);
     bool loss_probe_allowed() const;
     bool holds_back_short_segment(uint32_t len, uint32_t unsent) const;

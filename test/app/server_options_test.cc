@@ -52,6 +52,9 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.window_scaling, b.window_scaling);
     EXPECT_EQ(a.timestamps, b.timestamps);
     EXPECT_EQ(a.sack_permitted, b.sack_permitted);
+    EXPECT_EQ(a.congestion, b.congestion);
+    EXPECT_EQ(a.nagle, b.nagle);
+    EXPECT_EQ(a.slow_start_after_idle, b.slow_start_after_idle);
     EXPECT_EQ(a.msl, b.msl);
     EXPECT_EQ(a.rto_initial, b.rto_initial);
     EXPECT_EQ(a.rto_min, b.rto_min);
@@ -66,7 +69,6 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.keepalive_probes, b.keepalive_probes);
     EXPECT_EQ(a.fin_wait_2_timeout, b.fin_wait_2_timeout);
     EXPECT_EQ(a.challenge_ack_limit, b.challenge_ack_limit);
-    EXPECT_EQ(a.nagle, b.nagle);
 }
 
 void expect_same(const server_options& a, const server_options& b) {
@@ -87,6 +89,7 @@ void expect_same(const server_options& a, const server_options& b) {
     EXPECT_EQ(a.stats_json, b.stats_json);
     EXPECT_EQ(a.quiet, b.quiet);
     EXPECT_EQ(a.eal, b.eal);
+    EXPECT_EQ(a.fault, b.fault);
     expect_same_tcp(a.tcp, b.tcp);
 }
 
@@ -130,6 +133,9 @@ TEST(ServerOptions, NoArgumentsGiveTheContractDefaults) {
     EXPECT_EQ(o.stats_json, "");
     EXPECT_FALSE(o.quiet);
     EXPECT_EQ(o.eal, "");
+    EXPECT_FALSE(o.fault.rx.any());
+    EXPECT_FALSE(o.fault.tx.any());
+    EXPECT_EQ(o.fault.seed, 1u);
     expect_same_tcp(o.tcp, tcp_config{});
 }
 
@@ -157,6 +163,32 @@ TEST(ServerOptions, EveryOptionIsParsed) {
     EXPECT_EQ(o.stats_json, "/tmp/s.json");
     EXPECT_TRUE(o.quiet);
     EXPECT_EQ(o.eal, "--no-huge -l 0-3");
+}
+
+TEST(ServerOptions, TcpChoicesHaveTheirFlags) {
+    server_options o = parse_ok({"--congestion", "newreno", "--no-nagle", "--no-slow-start-after-idle"});
+    EXPECT_EQ(o.tcp.congestion, congestion_algorithm::newreno);
+    EXPECT_FALSE(o.tcp.nagle);
+    EXPECT_FALSE(o.tcp.slow_start_after_idle);
+    EXPECT_EQ(parse_ok({"--congestion", "cubic"}).tcp.congestion, congestion_algorithm::cubic);
+    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno}) {
+        EXPECT_EQ(parse_ok({"--congestion", std::string(congestion_name(a))}).tcp.congestion, a);
+    }
+}
+
+TEST(ServerOptions, FaultRatesArePercentagesInPartsPerMillion) {
+    server_options o = parse_ok({"--fault-rx", "drop=5%,dup=1%,reorder=0.25%", "--fault-tx", "reorder=100%,drop=0.0001%",
+                                 "--fault-seed", "18446744073709551615"});
+    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 2500}));
+    EXPECT_EQ(o.fault.tx, (engine::fault_rates{.drop = 1, .duplicate = 0, .reorder = 1'000'000}));
+    EXPECT_EQ(o.fault.seed, UINT64_MAX);
+    EXPECT_EQ(parse_ok({"--fault-rx", "drop=0%"}).fault.rx, engine::fault_rates{});
+    EXPECT_EQ(parse_ok({"--fault-rx", "dup=12.5%"}).fault.rx.duplicate, 125000u);
+}
+
+TEST(ServerOptions, FaultNoneClearsARateSetEarlier) {
+    server_options o = parse_ok({"--fault-tx", "drop=5%", "--fault-tx", "none"});
+    EXPECT_FALSE(o.fault.tx.any());
 }
 
 TEST(ServerOptions, EqualsFormWorksAndTheLastOccurrenceWins) {
@@ -266,6 +298,33 @@ INSTANTIATE_TEST_SUITE_P(
                  "--duration: '4294967296' is not a number of seconds (0-4294967295)"},
         bad_args{"DurationWithUnit", {"--duration", "10s"},
                  "--duration: '10s' is not a number of seconds (0-4294967295)"},
+        bad_args{"CongestionUnknown", {"--congestion", "bbr"}, "--congestion: 'bbr' is not one of cubic, newreno"},
+        bad_args{"NoNagleWithValue", {"--no-nagle=1"}, "--no-nagle: takes no value"},
+        bad_args{"FaultUnknownKey", {"--fault-rx", "drop=5%,loss=1%"},
+                 "--fault-rx: 'loss=1%' is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)"},
+        bad_args{"FaultWithoutRate", {"--fault-tx", "drop"},
+                 "--fault-tx: 'drop' is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)"},
+        bad_args{"FaultEmpty", {"--fault-tx="},
+                 "--fault-tx: '' is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)"},
+        bad_args{"FaultTrailingComma", {"--fault-rx", "drop=5%,"},
+                 "--fault-rx: '' is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)"},
+        bad_args{"FaultRateWithoutPercent", {"--fault-rx", "drop=5"},
+                 "--fault-rx: 'drop=5': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateAsFraction", {"--fault-rx", "drop=0.05"},
+                 "--fault-rx: 'drop=0.05': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateAbove100", {"--fault-rx", "drop=100.0001%"},
+                 "--fault-rx: 'drop=100.0001%': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateTooPrecise", {"--fault-rx", "dup=0.00001%"},
+                 "--fault-rx: 'dup=0.00001%': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateNegative", {"--fault-rx", "dup=-1%"},
+                 "--fault-rx: 'dup=-1%': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateBareDot", {"--fault-rx", "dup=5.%"},
+                 "--fault-rx: 'dup=5.%': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultRateOnlyPercent", {"--fault-rx", "dup=%"},
+                 "--fault-rx: 'dup=%': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_args{"FaultKeyTwice", {"--fault-rx", "drop=1%,drop=2%"}, "--fault-rx: 'drop' is given twice"},
+        bad_args{"FaultSeedNotANumber", {"--fault-seed", "abc"},
+                 "--fault-seed: 'abc' is not a seed (0-18446744073709551615)"},
         bad_args{"ConfigMissingFile", {"--config", "/nonexistent/fptcp.toml"},
                  "--config: cannot read '/nonexistent/fptcp.toml': No such file or directory"}),
     [](const ::testing::TestParamInfo<bad_args>& p) { return std::string(p.param.name); });
@@ -283,16 +342,18 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
              "--port SPEC ", "--ip ADDR/PREFIX ", "--gateway ADDR ", "--kernel-ip ADDR/PREFIX ", "--listen PORT ",
              "--mode MODE ", "--response-size BYTES ", "--source-bytes BYTES ", "--lcores N ", "--msl SECONDS ",
              "--max-connections N ", "--config FILE ", "--pcap FILE ", "--duration SECONDS ", "--stats-json FILE ",
-             "--quiet ", "--eal \"ARGS\" ", "--help "}) {
+             "--quiet ", "--eal \"ARGS\" ", "--help ", "--congestion NAME ", "--no-nagle ",
+             "--no-slow-start-after-idle ", "--fault-rx SPEC ", "--fault-tx SPEC ", "--fault-seed N "}) {
         EXPECT_NE(u.find(line), std::string::npos) << line;
     }
     for (std::string_view dflt : {"(default tap:fptcp0)", "(default 10.70.0.2/24)", "(default: none, on-link only)",
                                   "(default 10.70.0.1/24;", "(default 80)", "(default http)", "(default 1024)",
-                                  "(default 1)", "(default 30)", "(default 65536)", "(default 0: until Ctrl-C"}) {
+                                  "(default 1)", "(default 30)", "(default 65536)", "(default 0: until Ctrl-C",
+                                  "(default cubic;", "(default none;"}) {
         EXPECT_NE(u.find(dflt), std::string::npos) << dflt;
     }
-    // Each option's line holds its help: 18 options, a title and a footer.
-    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 20);
+    // Each option's line holds its help: 24 options, a title and a footer.
+    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 26);
 }
 
 TEST(Ipv4, ParsesAndFormatsDottedQuads) {
@@ -332,6 +393,9 @@ duration = 9
 stats_json = "stats.json"
 quiet = true
 eal = "--no-huge"
+fault_rx = "drop=5%,dup=1%"
+fault_tx = "reorder=2.5%"
+fault_seed = 99
 
 [tcp]
 mss = 1400
@@ -342,6 +406,9 @@ max_ooo_ranges = 4
 window_scaling = false
 timestamps = false
 sack_permitted = false
+congestion = "newreno"
+nagle = false
+slow_start_after_idle = false
 rto_initial_ms = 500
 rto_min_ms = 100
 rto_max_ms = 30000
@@ -355,7 +422,6 @@ keepalive_interval_s = 10
 keepalive_probes = 3
 fin_wait_2_timeout_s = 20
 challenge_ack_limit = 100
-nagle = false
 )");
     server_options o = parse_ok({"--config", f.path()});
     EXPECT_EQ(o.port, "memif:/run/fptcp/memif.sock,role=server");
@@ -374,6 +440,12 @@ nagle = false
     EXPECT_EQ(o.stats_json, "stats.json");
     EXPECT_TRUE(o.quiet);
     EXPECT_EQ(o.eal, "--no-huge");
+    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 0}));
+    EXPECT_EQ(o.fault.tx, (engine::fault_rates{.drop = 0, .duplicate = 0, .reorder = 25000}));
+    EXPECT_EQ(o.fault.seed, 99u);
+    EXPECT_EQ(o.tcp.congestion, congestion_algorithm::newreno);
+    EXPECT_FALSE(o.tcp.nagle);
+    EXPECT_FALSE(o.tcp.slow_start_after_idle);
     EXPECT_EQ(o.tcp.msl, 5s);
     EXPECT_EQ(o.tcp.mss, 1400);
     EXPECT_EQ(o.tcp.min_peer_mss, 536);
@@ -396,7 +468,6 @@ nagle = false
     EXPECT_EQ(o.tcp.keepalive_probes, 3);
     EXPECT_EQ(o.tcp.fin_wait_2_timeout, 20s);
     EXPECT_EQ(o.tcp.challenge_ack_limit, 100);
-    EXPECT_FALSE(o.tcp.nagle);
 }
 
 TEST(ServerConfig, AnEmptyFileKeepsTheDefaults) {
@@ -412,6 +483,20 @@ TEST(ServerConfig, TheCommandLineWinsWhereverConfigAppears) {
     EXPECT_EQ(o.tcp.msl, 1s);
     EXPECT_TRUE(o.quiet);
     EXPECT_EQ(o.gateway, std::nullopt);
+}
+
+TEST(ServerConfig, TheFlagsOverrideTheTcpTable) {
+    temp_file f("[tcp]\ncongestion = \"newreno\"\nnagle = true\n");
+    server_options o = parse_ok({"--config", f.path(), "--congestion", "cubic", "--no-nagle"});
+    EXPECT_EQ(o.tcp.congestion, congestion_algorithm::cubic);
+    EXPECT_FALSE(o.tcp.nagle);
+    EXPECT_EQ(parse_ok({"--config", f.path()}).tcp.congestion, congestion_algorithm::newreno);
+}
+
+TEST(ServerConfig, FaultOnTheCommandLineReplacesTheFilesWholeSpec) {
+    temp_file f("fault_rx = \"drop=5%,dup=1%\"\n");
+    server_options o = parse_ok({"--config", f.path(), "--fault-rx", "reorder=1%"});
+    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 0, .duplicate = 0, .reorder = 10000}));
 }
 
 TEST(ServerConfig, QuietFalseInTheFileIsOverriddenByTheFlag) {
@@ -462,6 +547,16 @@ INSTANTIATE_TEST_SUITE_P(
         bad_file{"MslZero", "msl = 0\n", "1: msl: '0' is not a number of seconds (1-3600)"},
         bad_file{"ModeUnknown", "mode = \"web\"\n", "1: mode: 'web' is not one of http, echo, discard, source"},
         bad_file{"IpBad", "ip = \"10.0.0.300/24\"\n", "1: ip: '10.0.0.300/24' is not ADDR/PREFIX"},
+        bad_file{"CongestionAtTopLevel", "congestion = \"newreno\"\n", "1: unknown key 'congestion' (a [tcp] key)"},
+        bad_file{"NoNagleKey", "[tcp]\nno_nagle = true\n", "2: unknown key 'tcp.no_nagle'"},
+        bad_file{"TcpCongestionUnknown", "[tcp]\ncongestion = \"vegas\"\n",
+                 "2: tcp.congestion: 'vegas' is not one of cubic, newreno"},
+        bad_file{"TcpNagleAsString", "[tcp]\nnagle = \"off\"\n",
+                 "2: tcp.nagle: expected a boolean (true or false), not a string"},
+        bad_file{"FaultRxBad", "fault_rx = \"drop=5\"\n",
+                 "1: fault_rx: 'drop=5': the rate is not a percentage from 0% to 100% (e.g. 5% or 0.25%)"},
+        bad_file{"FaultSeedNegative", "fault_seed = -1\n", "1: fault_seed: '-1' is not a seed (0-18446744073709551615)"},
+        bad_file{"FaultTxAsTable", "[fault_tx]\ndrop = 5\n", "1: fault_tx: expected a string, not a table"},
         bad_file{"TcpMssOutOfType", "[tcp]\nmss = 65536\n", "2: tcp.mss: '65536' is not a size in bytes (0-65535)"},
         bad_file{"TcpRetriesOutOfType", "[tcp]\nsyn_retries = 256\n",
                  "2: tcp.syn_retries: '256' is not a count (0-255)"},
@@ -544,6 +639,16 @@ TEST(ShippedConfigs, NicHasAPciPortAndAGateway) {
 
 TEST(ShippedConfigs, ShortMslIsOneSecond) {
     EXPECT_EQ(load_shipped("short-msl.toml").tcp.msl, 1s);
+}
+
+TEST(ShippedConfigs, LossyVethDropsFivePercentEachWay) {
+    server_options o = load_shipped("lossy-veth.toml");
+    EXPECT_EQ(o.port, "af_packet:veth-fptcp");
+    EXPECT_EQ(o.mode, server_mode::echo);
+    EXPECT_EQ(o.fault.rx.drop, 50000u);
+    EXPECT_EQ(o.fault.tx.drop, 50000u);
+    EXPECT_TRUE(o.fault.rx.duplicate != 0 && o.fault.rx.reorder != 0);
+    EXPECT_EQ(o.tcp.congestion, congestion_algorithm::cubic);
 }
 
 }  // namespace

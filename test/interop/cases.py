@@ -8,6 +8,7 @@ summary counters. A case raises Skip when something it needs is missing.
 
 import contextlib
 import hashlib
+import json
 import os
 import shlex
 import random
@@ -242,6 +243,37 @@ def echo_100mib(ctx):
         ctx.note(f"{total * 8 / dt / 1e9:.2f} Gbit/s each way")
         assert_no_stuck(ctx, pair.peer_ns, "after echo")
         srv.checked_stop()
+
+
+LOSSY_FAULTS = "drop=5%"
+LOSSY_SEED = 20240601
+
+
+@case("lossy_100mib", timeout=900)
+def lossy_100mib(ctx):
+    """100 MiB echoed with 5 % of frames dropped each way (fptcp's fault
+    injector, RX and TX): SHA-256 equal both ways, retransmissions > 0."""
+    if ctx.standin:
+        raise Skip("fault injection is fptcp's (the kernel here has no netem)")
+    total = 100 * MiB
+    stats = ctx.path("stats.json")
+    extra = ("--fault-rx", LOSSY_FAULTS, "--fault-tx", LOSSY_FAULTS, "--fault-seed", str(LOSSY_SEED),
+             "--stats-json", stats)
+    with netns.veth_pair(ctx.log) as pair, ctx.serving(pair, "echo", pcap=None, extra=extra) as srv:
+        t0 = time.monotonic()
+        sent, got, n = clients.echo_stream(pair.peer_ns, pair.fptcp_ip, HTTP_PORT, total, timeout=840)
+        dt = time.monotonic() - t0
+        check(n == total, f"echoed {n} bytes of {total}")
+        check(sent == got, f"SHA-256 differs: sent {sent}, got {got}")
+        assert_no_stuck(ctx, pair.peer_ns, "after the lossy echo")
+        srv.checked_stop()
+    with open(stats) as f:
+        s = json.load(f)
+    for key in ("retransmits", "fault_rx_dropped", "fault_tx_dropped"):
+        check(ctx.counter(s, key) > 0, f"{key} is not > 0: {s}")
+    ctx.note(f"{dt:.1f}s, {total * 8 / dt / 1e6:.1f} Mbit/s each way; retransmits {s['retransmits']} "
+             f"(timeouts {s.get('timeouts')}, fast recoveries {s.get('fast_recoveries')}, "
+             f"loss probes {s.get('loss_probes')}), dropped rx {s['fault_rx_dropped']} tx {s['fault_tx_dropped']}")
 
 
 @case("half_close", timeout=120)

@@ -3,6 +3,7 @@
 #include "sim.hh"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fptcp::sim {
 
@@ -30,7 +31,12 @@ void host::connect(const four_tuple& t, app_state* app) {
 }
 
 void host::receive(const four_tuple& t, const tcp::segment& s) {
+    uint64_t drops_before = 0;
+    for (uint64_t d : out.counters.drops) drops_before += d;
     tcp::demux(*this, t, _sim.now, s, out);
+    uint64_t drops_after = 0;
+    for (uint64_t d : out.counters.drops) drops_after += d;
+    if (drops_after == drops_before) _sim.track_accepted(t.reversed(), s);
     flush();
     if (auto it = time_waits.find(t); it != time_waits.end()) {
         _sim.at(it->second.deadline, [this, t] { on_time_wait_event(t); });
@@ -44,12 +50,14 @@ void host::on_timer_event(const four_tuple& t) {
     connection& c = *it->second;
     if (c.scheduled != _sim.now) return;  // superseded by an earlier event
     c.scheduled = tcp::no_deadline;
-    if (c.tcb->next_deadline() <= _sim.now) {
-        uint64_t before = out.counters.retransmits;
-        c.tcb->on_timer(_sim.now, out);
-        if (out.counters.retransmits != before || c.tcb->reason() == close_reason::retransmit_timeout) ++timeouts;
-    }
+    if (c.tcb->next_deadline() <= _sim.now) c.tcb->on_timer(_sim.now, out);
     service(t);
+}
+
+void host::crash() {
+    conns.clear();
+    time_waits.clear();
+    down = true;
 }
 
 void host::on_time_wait_event(const four_tuple& t) {
@@ -72,9 +80,61 @@ void host::flush() {
         std::vector<uint8_t> frame(wire::tcp_frame_size(spec));
         size_t n = wire::write_tcp_frame(frame, spec);
         frame.resize(n);
-        _sim.transmit(_index, std::move(frame));
+        _sim.transmit(_index, out.segments[i], std::move(frame));
     }
     out.count = 0;
+}
+
+void host::transmit_pending(tcp::tcb& tcb) {
+    for (;;) {
+        flush();
+        if (!out.data_pending) break;
+        out.data_pending = false;
+        tcb.transmit(_sim.now, out);
+    }
+}
+
+void host::read_all(connection& c, app_state& app) {
+    tcp::tcb& tcb = *c.tcb;
+    std::array<uint8_t, 16384> expected;
+    for (;;) {
+        auto views = tcb.readable();
+        uint32_t n = static_cast<uint32_t>(views[0].size() + views[1].size());
+        if (n == 0) break;
+        if (app.compare) {
+            for (std::span<const uint8_t> v : views) {
+                for (size_t done = 0; done < v.size();) {
+                    size_t len = std::min(v.size() - done, expected.size());
+                    fill_stream(app.expect_seed, app.received + done, std::span(expected.data(), len));
+                    for (size_t i = 0; i < len; ++i) app.mismatches += v[done + i] != expected[i];
+                    done += len;
+                }
+                app.received += v.size();
+            }
+        } else {
+            app.received_hash.update(views[0]).update(views[1]);
+            app.received += n;
+        }
+        app.last_receive = _sim.now;
+        tcb.consume(_sim.now, n, out);
+        flush();
+    }
+}
+
+void host::write_all(connection& c, app_state& app) {
+    tcp::tcb& tcb = *c.tcb;
+    std::array<uint8_t, 16384> chunk;
+    while (app.sent < app.to_send) {
+        uint64_t len = std::min<uint64_t>(chunk.size(), app.to_send - app.sent);
+        len = std::min<uint64_t>(len, tcb.send_space());
+        if (len == 0) break;
+        fill_stream(app.stream_seed, app.sent, std::span(chunk.data(), len));
+        uint32_t taken = tcb.send(_sim.now, std::span(chunk.data(), len), out);
+        if (!app.compare) app.sent_hash.update(std::span(chunk.data(), taken));
+        app.sent += taken;
+        transmit_pending(tcb);
+        if (taken == 0) break;
+    }
 }
 
 // The application's side after any call into connection `t`: flush, read
@@ -85,43 +145,14 @@ void host::service(const four_tuple& t) {
     if (it == conns.end()) return;
     connection& c = *it->second;
     tcp::tcb& tcb = *c.tcb;
-    for (;;) {
-        flush();
-        if (!out.data_pending) break;
-        out.data_pending = false;
-        tcb.transmit(_sim.now, out);
-    }
+    transmit_pending(tcb);
     uint8_t events = tcb.take_events();
     if (app_state* app = c.app) {
-        for (;;) {
-            auto views = tcb.readable();
-            uint32_t n = static_cast<uint32_t>(views[0].size() + views[1].size());
-            if (n == 0) break;
-            app->received_hash.update(views[0]).update(views[1]);
-            app->received += n;
-            tcb.consume(_sim.now, n, out);
-            flush();
-        }
+        read_all(c, *app);
         if ((events & tcp::tcp_events::peer_closed) != 0) app->peer_closed = true;
         bool open = tcb.state() == tcp::tcp_state::established || tcb.state() == tcp::tcp_state::close_wait;
-        std::array<uint8_t, 16384> chunk;
-        while (open && app->sent < app->to_send) {
-            uint64_t len = std::min<uint64_t>(chunk.size(), app->to_send - app->sent);
-            len = std::min<uint64_t>(len, tcb.send_space());
-            if (len == 0) break;
-            for (uint64_t i = 0; i < len; ++i) chunk[i] = stream_byte(app->stream_seed, app->sent + i);
-            uint32_t taken = tcb.send(_sim.now, std::span(chunk.data(), len), out);
-            app->sent_hash.update(std::span(chunk.data(), taken));
-            app->sent += taken;
-            for (;;) {
-                flush();
-                if (!out.data_pending) break;
-                out.data_pending = false;
-                tcb.transmit(_sim.now, out);
-            }
-            if (taken == 0) break;
-        }
-        if (open && !app->shut && app->sent == app->to_send) {
+        if (open) write_all(c, *app);
+        if (open && app->close_when_sent && !app->shut && app->sent == app->to_send) {
             app->shut = true;
             tcb.shutdown(_sim.now, out);
             flush();
@@ -146,24 +177,96 @@ void host::service(const four_tuple& t) {
     schedule(t, c);
 }
 
+void fill_stream(uint64_t seed, uint64_t offset, std::span<uint8_t> out) {
+    size_t i = 0;
+    for (; i < out.size() && (offset + i) % 8 != 0; ++i) out[i] = stream_byte(seed, offset + i);
+    for (; i + 8 <= out.size(); i += 8) {
+        uint64_t w = stream_word(seed, (offset + i) / 8);
+        std::memcpy(&out[i], &w, 8);  // little-endian: byte k is bits 8k..8k+7
+    }
+    for (; i < out.size(); ++i) out[i] = stream_byte(seed, offset + i);
+}
+
+void range_set::add(uint64_t start, uint64_t end) {
+    if (start >= end) return;
+    auto it = _ranges.upper_bound(start);
+    if (it != _ranges.begin() && std::prev(it)->second >= start) {
+        --it;
+        start = it->first;
+        end = std::max(end, it->second);
+        it = _ranges.erase(it);
+    }
+    while (it != _ranges.end() && it->first <= end) {
+        end = std::max(end, it->second);
+        it = _ranges.erase(it);
+    }
+    _ranges.emplace(start, end);
+}
+
+bool range_set::covers(uint64_t start, uint64_t end) const {
+    auto it = _ranges.upper_bound(start);
+    if (it == _ranges.begin()) return false;
+    --it;
+    return it->second >= end;
+}
+
+std::optional<data_frame> simulator::track_sent(int from, const tcp::outgoing_segment& s) {
+    if (s.flags.has(tcp::tcp_flags::syn)) {
+        stream_track& st = _streams[s.tuple];
+        if (st.isn != s.seq.raw() || st.sent_end != 0) {
+            st = stream_track{};
+            st.isn = s.seq.raw();
+        }
+        return std::nullopt;
+    }
+    uint32_t len = s.payload_length();
+    auto it = _streams.find(s.tuple);
+    if (len == 0 || it == _streams.end()) return std::nullopt;
+    stream_track& st = it->second;
+    data_frame d{.from = from, .offset = st.offset(s.seq.raw()), .length = len, .retransmission = false};
+    d.retransmission = d.offset < st.sent_end;
+    sender_stats& ss = hosts[from]->sent;
+    ++ss.data_segments;
+    if (d.retransmission) {
+        ++ss.retransmissions;
+        if (st.accepted.covers(d.offset, d.offset + len)) ++ss.spurious;
+    }
+    st.sent_end = std::max(st.sent_end, d.offset + len);
+    return d;
+}
+
+void simulator::track_accepted(const four_tuple& sender, const tcp::segment& s) {
+    if (s.payload.empty()) return;
+    auto it = _streams.find(sender);
+    if (it == _streams.end()) return;
+    uint64_t off = it->second.offset(s.seq.raw());
+    it->second.accepted.add(off, off + s.payload.size());
+}
+
 // One frame onto link `from`: drop-tail queue, serialisation at the link
 // rate, then the faults, each decided by the simulator's one RNG.
-void simulator::transmit(int from, std::vector<uint8_t> frame) {
+void simulator::transmit(int from, const tcp::outgoing_segment& s, std::vector<uint8_t> frame) {
     const link_config& l = links[from];
     link_stats& st = stats[from];
     ++st.sent;
+    std::optional<data_frame> data = track_sent(from, s);
+    if (data && l.drop_data && l.drop_data(*data)) {
+        ++st.scripted_drops;
+        return;
+    }
     time_point depart = now;
     if (l.rate > 0) {
-        time_point free = std::max(now, _link_free[from]);
-        auto waiting = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(free - now).count()) *
-                       l.rate / 1'000'000'000ull;
+        // Serialisation in nanoseconds (a 1514-byte frame takes 1.2 us at
+        // 10 Gbit/s), arrival rounded up to the core's microsecond clock.
+        int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
+        int64_t free_ns = std::max(now_ns, _link_free_ns[from]);
+        auto waiting = static_cast<uint64_t>(free_ns - now_ns) * l.rate / 1'000'000'000ull;
         if (waiting + frame.size() > l.queue_bytes) {
             ++st.queue_drops;
             return;
         }
-        auto ser = duration(static_cast<int64_t>((frame.size() * 1'000'000ull + l.rate - 1) / l.rate));
-        depart = free + ser;
-        _link_free[from] = depart;
+        _link_free_ns[from] = free_ns + static_cast<int64_t>((frame.size() * 1'000'000'000ull + l.rate - 1) / l.rate);
+        depart = start + duration((_link_free_ns[from] + 999) / 1000);
     }
     time_point arrive = depart + l.delay;
     if (l.burst_p_bad > 0) {
@@ -219,6 +322,10 @@ void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
         }
         return;
     }
+    if (hosts[1 - from]->down) {
+        ++st.down_drops;
+        return;
+    }
     ++st.delivered;
     tcp::segment s = tcp::to_segment(p.tcp);
     hash_u64(static_cast<uint64_t>((now - start).count()));
@@ -238,9 +345,11 @@ void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
 bool simulator::run(const std::function<bool()>& done, duration limit) {
     time_point end = now + limit;
     while (!done()) {
-        if (_queue.empty()) return false;
+        if (_queue.empty() || _queue.top().t > end) {
+            now = end;  // nothing happens until then
+            return false;
+        }
         event e = _queue.top();
-        if (e.t > end) return false;
         _queue.pop();
         now = e.t;
         ++events;

@@ -8,6 +8,7 @@
 // seed fixes the whole packet trace. Every segment crosses the link as a real
 // frame (lib/wire), so corruption is caught by the real checksum code.
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,7 +38,8 @@ struct tuple_hash {
     size_t operator()(const four_tuple& t) const {
         uint64_t a = (uint64_t{t.local_ip} << 32) | t.remote_ip;
         uint64_t b = (uint64_t{t.local_port} << 16) | t.remote_port;
-        return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ull ^ b);
+        uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;  // splitmix64 finaliser
+        return h ^ (h >> 31);
     }
 };
 
@@ -44,6 +47,15 @@ struct tuple_hash {
 struct blackout {
     duration from;  // since the start of the simulation
     duration to;
+};
+
+// A data segment as it is put on the link, placed in its byte stream by the
+// simulator's stream_tracker (offset 0 = the first byte after the SYN).
+struct data_frame {
+    int from;               // sending host
+    uint64_t offset;        // stream offset of the first payload byte
+    uint32_t length;        // payload bytes (> 0)
+    bool retransmission;    // starts below the highest offset sent before
 };
 
 // The faults and shape of one direction of the link.
@@ -61,11 +73,48 @@ struct link_config {
     double duplicate = 0;            // probability a frame arrives twice
     double corrupt = 0;              // probability one bit of the TCP segment flips
     std::vector<blackout> blackouts;
+    // Drops chosen data segments (a scripted tail loss), before the faults above.
+    std::function<bool(const data_frame&)> drop_data;
 };
 
 struct link_stats {
     uint64_t sent = 0, delivered = 0, lost = 0, burst_lost = 0, queue_drops = 0, blackout_drops = 0;
     uint64_t reordered = 0, duplicated = 0, corrupted = 0, checksum_rejects = 0, other_rejects = 0;
+    uint64_t scripted_drops = 0, down_drops = 0;  // link_config::drop_data; a crashed receiver
+};
+
+// What the simulator saw one host send, judged from outside the core.
+struct sender_stats {
+    uint64_t data_segments = 0;  // data segments put on the link, retransmissions included
+    uint64_t retransmissions = 0;  // data segments starting below the highest offset sent before
+    // Retransmissions of bytes that had all reached the peer and been
+    // accepted (no drop counted) before: the original was not lost.
+    uint64_t spurious = 0;
+    // From the core's counters (tcp_counters::timeouts, loss_probes).
+    uint64_t timeouts = 0;  // retransmission timeouts of data or FIN (RFC 6298 5.4)
+    uint64_t probes = 0;    // tail loss probes (RFC 8985 7)
+};
+
+// Byte ranges [start, end) of one stream, merged.
+class range_set {
+public:
+    void add(uint64_t start, uint64_t end);
+    bool covers(uint64_t start, uint64_t end) const;
+
+private:
+    std::map<uint64_t, uint64_t> _ranges;  // start -> end
+};
+
+// One direction of one connection, seen on the wire.
+struct stream_track {
+    uint32_t isn = 0;
+    uint64_t sent_end = 0;  // highest stream offset sent + 1
+    range_set accepted;     // arrived and accepted by the receiver
+    // 32-bit sequence number -> 64-bit stream offset, near what was sent.
+    uint64_t offset(uint32_t seq) const {
+        uint32_t rel = seq - isn - 1;
+        return sent_end + static_cast<int64_t>(static_cast<int32_t>(rel - static_cast<uint32_t>(sent_end)));
+    }
 };
 
 // The application on one end of one connection: sends `to_send` bytes of a
@@ -79,18 +128,29 @@ struct app_state {
     testing::sha256 received_hash;
     bool shut = false;
     bool peer_closed = false;
+    bool close_when_sent = true;  // shut down once to_send is sent; false holds the connection open
+    // Instead of hashing, compare every received byte with stream
+    // `expect_seed` (cheaper than SHA-256 for long runs); counts mismatches.
+    bool compare = false;
+    uint64_t expect_seed = 0;
+    uint64_t mismatches = 0;
+    time_point last_receive{};  // when the latest in-order data reached the application
     close_reason reason = close_reason::none;
     bool finished = false;  // the TCB was freed (closed or handed to TIME_WAIT)
 };
 
-// Byte i of stream `seed` (splitmix64 of the 8-byte word index).
-inline uint8_t stream_byte(uint64_t seed, uint64_t i) {
-    uint64_t z = seed + (i / 8 + 1) * 0x9e3779b97f4a7c15ull;
+// Word w (bytes 8w to 8w + 7, little-endian) of stream `seed`: splitmix64.
+inline uint64_t stream_word(uint64_t seed, uint64_t w) {
+    uint64_t z = seed + (w + 1) * 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return static_cast<uint8_t>(z >> (8 * (i % 8)));
+    return z ^ (z >> 31);
 }
+
+inline uint8_t stream_byte(uint64_t seed, uint64_t i) { return static_cast<uint8_t>(stream_word(seed, i / 8) >> (8 * (i % 8))); }
+
+// Bytes [offset, offset + out.size()) of stream `seed`.
+void fill_stream(uint64_t seed, uint64_t offset, std::span<uint8_t> out);
 
 class simulator;
 
@@ -111,12 +171,20 @@ public:
     tcp::tcp_output out;
     std::unordered_map<four_tuple, std::unique_ptr<connection>, tuple_hash> conns;
     std::unordered_map<four_tuple, tcp::time_wait_entry, tuple_hash> time_waits;
-    uint64_t timeouts = 0;  // timer firings that retransmitted (RTO events)
+    sender_stats sent;  // updated by the simulator; timeouts and probes stay 0 here
     uint64_t timer_leaks = 0;  // TCBs freed with a timer armed
+    bool down = false;  // crashed: frames to this host vanish
     // Applications for passive opens, by the remote port (set before the SYN).
     std::function<app_state*(const four_tuple&)> accept_app;
 
     uint32_t ip() const { return _ip; }
+    // What this host sent: the simulator's view plus the core's timeout and probe counts.
+    sender_stats sender() const {
+        sender_stats s = sent;
+        s.timeouts = out.counters.timeouts;
+        s.probes = out.counters.loss_probes;
+        return s;
+    }
 
     // demux owner interface
     tcp::tcb* find_connection(const four_tuple& t) {
@@ -138,6 +206,13 @@ public:
     void receive(const four_tuple& t, const tcp::segment& s);
     void on_timer_event(const four_tuple& t);
     void on_time_wait_event(const four_tuple& t);
+    // The application looks at connection `t` again (after changing its app_state).
+    void poke(const four_tuple& t) { service(t); }
+    // Loses every connection and TIME_WAIT entry at once, saying nothing, and
+    // stops answering (a crash or power loss); reboot() answers again, with
+    // no memory of the old connections.
+    void crash();
+    void reboot() { down = false; }
 
 private:
     simulator& _sim;
@@ -146,6 +221,9 @@ private:
 
     void service(const four_tuple& t);
     void flush();
+    void read_all(connection& c, app_state& app);
+    void write_all(connection& c, app_state& app);
+    void transmit_pending(tcp::tcb& tcb);
     void schedule(const four_tuple& t, connection& c);
 };
 
@@ -172,14 +250,17 @@ public:
     host& a() { return *hosts[0]; }
     host& b() { return *hosts[1]; }
 
-    // Puts one frame written by host `from` on its link.
-    void transmit(int from, std::vector<uint8_t> frame);
+    // Puts the frame of segment `s`, written by host `from`, on its link.
+    void transmit(int from, const tcp::outgoing_segment& s, std::vector<uint8_t> frame);
 
     void at(time_point t, std::function<void()> fn) { _queue.push({t, _seq++, std::move(fn)}); }
 
-    // Runs events until `done` holds, the queue empties, or virtual time
-    // passes `limit`. Returns whether `done` held.
+    // Runs events until `done` holds (returns true) or until `limit` has
+    // passed (returns false, with `now` at the limit).
     bool run(const std::function<bool()>& done, duration limit);
+
+    // The receiver accepted segment `s` of the stream `sender` sends (no drop counted).
+    void track_accepted(const four_tuple& sender, const tcp::segment& s);
 
     bool idle() const {
         return a().conns.empty() && b().conns.empty() && a().time_waits.empty() && b().time_waits.empty();
@@ -196,8 +277,13 @@ private:
     };
     std::priority_queue<event, std::vector<event>, std::greater<event>> _queue;
     uint64_t _seq = 0;
-    std::array<time_point, 2> _link_free{};
+    std::array<int64_t, 2> _link_free_ns{};  // when each link is next free, since `start`
     std::array<bool, 2> _burst_bad{};
+    // Per sending tuple (local = sender); a new SYN starts a new stream.
+    std::unordered_map<four_tuple, stream_track, tuple_hash> _streams;
+
+    // Classifies a segment `from` sends; nullopt when it carries no data.
+    std::optional<data_frame> track_sent(int from, const tcp::outgoing_segment& s);
 
     void deliver(int from, const std::vector<uint8_t>& frame);
     void hash_u64(uint64_t v) {

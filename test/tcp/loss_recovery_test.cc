@@ -309,6 +309,40 @@ TEST_F(SackRecovery, ALostRetransmissionIsResentWhenLaterDataIsSacked) {
     EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
+// RFC 5827: with two segments out and nothing more to send, one duplicate
+// is all the peer can give; it triggers the retransmission.
+TEST_F(SackRecovery, EarlyRetransmitForASmallFlight) {
+    send_segments(2);
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+    EXPECT_TRUE(conn->in_recovery());
+    EXPECT_EQ(out.counters.loss_probes, 0u);
+}
+
+TEST_F(NewReno, EarlyRetransmitWithoutSack) {
+    send_segments(3, 3);
+    advance(100ms);
+    duplicate_ack(at(0));
+    expect_no_tx();
+    duplicate_ack(at(0));  // three segments out: two duplicates suffice
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+}
+
+TEST_F(NewReno, FourOrMoreSegmentsOutKeepTheThresholdOfThree) {
+    send_segments(13, 10);  // cwnd 10: three wait for the window to grow
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(8)));  // two left in flight, three sent now
+    for (int i = 0; i < 3; ++i) sent.pop_front();
+    duplicate_ack(at(8));
+    duplicate_ack(at(8));
+    expect_no_tx();  // 5 segments out: the normal threshold of three
+    duplicate_ack(at(8));
+    expect_tx(seg().ack().seq(at(8)).len(mss));
+}
+
 TEST_F(SackRecovery, ThreeSackedRangesMarkTheHolesBelowLost) {
     send_segments(10);
     advance(100ms);

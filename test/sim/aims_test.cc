@@ -1,0 +1,127 @@
+// The throughput-versus-loss table kept in the repo (loss_table.json,
+// written by fptcp-sim-loss-table) and the aims of issue 4 item 6
+// (docs/benchmarks.md, "Loss recovery (simulator)").
+//
+// A few cheap rows of the table run again here with seed 1 and must reach
+// 80 % of the recorded goodput. Aims the core does not meet on every seed
+// yet run only with FPTCP_SIM_AIMS=1 (they tell what to fix); each becomes
+// a plain test once met.
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "loss_table.hh"
+
+namespace {
+
+using namespace fptcp;
+using namespace fptcp::sim;
+using namespace std::chrono_literals;
+
+constexpr const char* regenerate =
+    "ninja -C build test/sim/fptcp-sim-loss-table && build/test/sim/fptcp-sim-loss-table --seeds 3 --aims "
+    "--json test/sim/loss_table.json --markdown /tmp/loss-table.md";
+
+std::string read_table() {
+    std::ifstream f(FPTCP_SIM_LOSS_TABLE);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+class LossTable : public ::testing::TestWithParam<table_row> {};
+
+TEST_P(LossTable, GoodputStaysAboveEightyPercentOfTheRecordedTable) {
+    const table_row& row = GetParam();
+    std::optional<double> recorded = recorded_seed1_goodput(read_table(), row);
+    ASSERT_TRUE(recorded.has_value()) << "row missing from " << FPTCP_SIM_LOSS_TABLE << "; regenerate: " << regenerate;
+    row_result r = run_row(row, {1});
+    std::printf("[ sim      ] %s, loss %g %%: goodput %.3f Mbit/s (recorded %.3f), Mathis %.3f\n", row.p->name,
+                row.loss * 100, r.median_goodput_mbps, *recorded, r.mathis_mbps);
+    EXPECT_EQ(r.mismatches, 0u);
+    EXPECT_GE(r.median_goodput_mbps, 0.8 * *recorded)
+        << "goodput regressed; if on purpose, regenerate the table: " << regenerate;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CheapRows, LossTable,
+    ::testing::Values(table_row{&gigabit_10ms, congestion_algorithm::cubic, true, 0.05},
+                      table_row{&gigabit_10ms, congestion_algorithm::newreno, false, 0.10},
+                      table_row{&ten_gigabit_1ms, congestion_algorithm::cubic, true, 0.20}),
+    [](const auto& p) {
+        return path_key(*p.param.p) + (p.param.cc == congestion_algorithm::cubic ? "_cubic" : "_newreno") +
+               (p.param.sack ? "_sack_" : "_nosack_") + std::to_string(int(p.param.loss * 1000 + 0.5)) + "permille";
+    });
+
+bool aims_requested() { return std::getenv("FPTCP_SIM_AIMS") != nullptr; }
+
+uint64_t base_seed() {
+    const char* s = std::getenv("FPTCP_SIM_SEED");
+    return s ? std::strtoull(s, nullptr, 0) : 1;
+}
+
+// RFC 8985 6.2: RACK's reordering window adapts (DSACK-driven), so 10 %
+// of frames held back by up to one RTT cost few spurious retransmissions:
+// below 1 % of the data segments sent in the second half of a 4 s run.
+TEST(SimAims, ReorderingOfUpToOneRttCostsUnderOnePercentSpuriousRetransmissions) {
+    if (!aims_requested()) GTEST_SKIP() << "not met yet (docs/benchmarks.md); FPTCP_SIM_AIMS=1 runs it";
+    path shorter = gigabit_10ms;
+    shorter.length = 4s;
+    bulk_result b = run_bulk({.p = shorter, .reorder = 0.10, .reorder_delay = 10ms, .seed = base_seed()});
+    std::printf("[ sim      ] reorder 10%% <= 1 RTT: goodput %.1f Mbit/s, %llu segments, %llu spurious "
+                "(second half %llu of %llu)\n",
+                b.goodput_mbps, static_cast<unsigned long long>(b.sender.data_segments),
+                static_cast<unsigned long long>(b.sender.spurious),
+                static_cast<unsigned long long>(b.second_half_spurious),
+                static_cast<unsigned long long>(b.second_half_segments));
+    EXPECT_EQ(b.mismatches, 0u);
+    ASSERT_GT(b.second_half_segments, 0u);
+    EXPECT_LT(static_cast<double>(b.second_half_spurious), 0.01 * static_cast<double>(b.second_half_segments));
+}
+
+// Issue 4 item 6: at 1 % and 5 % random loss on 1 Gbit/s, 10 ms, goodput
+// reaches the Mathis bound with no retransmission timeout.
+TEST(SimAims, GoodputReachesTheMathisBoundAtOneAndFivePercentWithoutRto) {
+    if (!aims_requested()) GTEST_SKIP() << "not met yet (docs/benchmarks.md); FPTCP_SIM_AIMS=1 runs it";
+    for (double loss : {0.01, 0.05}) {
+        bulk_result b = run_bulk({.loss = loss, .seed = base_seed()});
+        double bound = mathis_mbps(sim_segment_payload, gigabit_10ms.rtt, loss);
+        std::printf("[ sim      ] loss %g %%: goodput %.2f Mbit/s, Mathis %.2f, RTOs %llu\n", loss * 100,
+                    b.goodput_mbps, bound, static_cast<unsigned long long>(b.sender.timeouts));
+        EXPECT_GE(b.goodput_mbps, bound) << "loss " << loss;
+        EXPECT_EQ(b.sender.timeouts, 0u) << "loss " << loss;
+    }
+}
+
+// RFC 8985 7: a single lost tail segment is repaired by a loss probe within
+// two RTTs of its first transmission, without an RTO.
+TEST(SimAims, SingleTailLossIsRepairedByAProbeWithinTwoRtts) {
+    if (!aims_requested()) GTEST_SKIP() << "not met yet (docs/benchmarks.md); FPTCP_SIM_AIMS=1 runs it";
+    tail_loss_result t = run_tail_loss(congestion_algorithm::cubic, true, base_seed());
+    std::printf("[ sim      ] tail loss: retransmitted after %.2f RTTs, %llu RTOs, %llu probes\n", t.repair_after_rtts,
+                static_cast<unsigned long long>(t.sender.timeouts), static_cast<unsigned long long>(t.sender.probes));
+    EXPECT_TRUE(t.delivered);
+    EXPECT_EQ(t.sender.timeouts, 0u);
+    EXPECT_GE(t.sender.probes, 1u);
+    EXPECT_LE(t.repair_after_rtts, 2.0);
+}
+
+// Issue 4 item 6: SACK goodput at least the non-SACK goodput from 1 % loss
+// on (RFC 6675 recovery against NewReno's one hole per RTT).
+TEST(SimAims, SackGoodputAtLeastNonSackFromOnePercentLoss) {
+    if (!aims_requested()) GTEST_SKIP() << "not met on every seed yet (docs/benchmarks.md); FPTCP_SIM_AIMS=1 runs it";
+    for (double loss : {0.01, 0.05, 0.10}) {
+        bulk_result on = run_bulk({.sack = true, .loss = loss, .seed = base_seed()});
+        bulk_result off = run_bulk({.sack = false, .loss = loss, .seed = base_seed()});
+        std::printf("[ sim      ] loss %g %%: SACK %.2f Mbit/s, no SACK %.2f\n", loss * 100, on.goodput_mbps,
+                    off.goodput_mbps);
+        EXPECT_GE(on.goodput_mbps, off.goodput_mbps) << "loss " << loss;
+    }
+}
+
+}  // namespace
