@@ -55,6 +55,8 @@ public:
     void shutdown();  // half-close: our FIN after the queued data
     void close();     // full close (RST if unread data remains)
     void abort();     // RST now
+    // Nagle's algorithm off (true) or on; tcp_config::nagle sets the start.
+    void set_nodelay(bool on) { _tcb->set_nodelay(on); }
 
     const tcp::four_tuple& tuple() const { return _tcb->tuple(); }
     tcp::tcp_state state() const { return _tcb->state(); }

@@ -11,14 +11,18 @@
 
 namespace fptcp::tcp {
 
-class reassembly {
-public:
-    static constexpr uint8_t hard_max_ranges = 8;
+struct seq_range {
+    seq_num start;
+    seq_num end;  // one past the last octet
+};
 
-    struct range {
-        seq_num start;
-        seq_num end;  // one past the last octet
-    };
+// A sorted set of at most Capacity disjoint sequence ranges; the receiver's
+// reassembly holds 8, the sender's SACK scoreboard (sack_scoreboard.hh) 4.
+template <uint8_t Capacity>
+class range_set {
+public:
+    static constexpr uint8_t hard_max_ranges = Capacity;
+    using range = seq_range;
 
 private:
     std::array<range, hard_max_ranges> _ranges{};  // sorted by start, disjoint, not adjacent
@@ -81,5 +85,7 @@ private:
         _count -= n;
     }
 };
+
+using reassembly = range_set<8>;
 
 }  // namespace fptcp::tcp

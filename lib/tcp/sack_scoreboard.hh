@@ -5,9 +5,10 @@
 // (as one boundary below which every hole is lost), the holes to fill, and
 // the octets SACKed in a span (for the pipe).
 //
-// Bounded: when a block would need more than max_ranges ranges the highest
-// range is dropped. Forgetting a SACK only makes the sender more cautious
-// (it may resend octets the peer holds; the pipe counts them in flight).
+// Bounded (it lives in every TCB): when a block would need more than
+// max_ranges ranges the highest range is dropped. Forgetting a SACK only
+// makes the sender more cautious (it may resend octets the peer holds; the
+// pipe counts them in flight).
 
 #include <cstdint>
 
@@ -18,10 +19,10 @@ namespace fptcp::tcp {
 
 class sack_scoreboard {
 public:
-    static constexpr uint8_t max_ranges = reassembly::hard_max_ranges;
+    static constexpr uint8_t max_ranges = 4;  // what one ACK carries beside timestamps, plus one
     static constexpr uint32_t dup_thresh = 3;  // RFC 6675 2: DupThresh
 
-    using range = reassembly::range;
+    using range = seq_range;
 
     bool empty() const { return _set.empty(); }
     uint8_t count() const { return _set.count(); }
@@ -89,7 +90,7 @@ public:
     }
 
 private:
-    reassembly _set;  // the same bounded sorted range set the receiver uses
+    range_set<max_ranges> _set;  // the same bounded sorted range set the receiver uses
 };
 
 }  // namespace fptcp::tcp

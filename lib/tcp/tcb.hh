@@ -198,7 +198,7 @@ private:
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
     seq_num _rxt_seq;     // the lowest resent octet still missing ...
     seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
-    reassembly::range _dsack{};  // duplicate octets to report (RFC 2883)
+    seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
     time_point _rtx_deadline = no_deadline;      // retransmission or persist
     time_point _delack_deadline = no_deadline;
