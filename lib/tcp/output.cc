@@ -124,11 +124,12 @@ void tcb::send_reset(seq_num seq, tcp_output& out) {
 // within `cwnd_room` octets and the peer's window. Returns false when
 // nothing may be sent now.
 bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out) {
+    uint32_t resend_limit = skip_sacked_when_going_back();
     seq_num end = data_end();
     uint32_t unsent = before(_snd.nxt, end) ? distance(_snd.nxt, end).value : 0;
     uint32_t flight = distance(_snd.una, _snd.nxt).value;
     uint32_t window_room = _snd.wnd > flight ? _snd.wnd - flight : 0;  // RFC 9293 3.8.6.2.1
-    uint32_t len = std::min({unsent, window_room, cwnd_room, uint32_t{_snd.mss}});
+    uint32_t len = std::min({unsent, window_room, cwnd_room, resend_limit, uint32_t{_snd.mss}});
     bool fin = _fin_queued && len == unsent && (!_fin_sent || !after(_snd.nxt, _snd.fin));
     if (len == 0 && !fin) return false;
     if (len > 0 && len < _snd.mss && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
@@ -138,6 +139,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
     s.payload = _sndbuf.view(distance(_snd.una, _snd.nxt).value, len);
     if (before(_snd.nxt, _snd.max)) {
         ++out.counters.retransmits;
+        watch_retransmission(_snd.nxt, _snd.nxt + seq_len(len + (fin ? 1 : 0)));
     } else if (!_rtt_timing && len > 0) {
         _rtt_timing = true;
         _rtt_seq = _snd.nxt;
@@ -156,6 +158,17 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
     return true;
 }
 
+// Going back after a timeout (SND.NXT below SND.MAX): octets the peer
+// SACKed are not sent again (the scoreboard outlives the timeout, as in
+// Linux). Moves SND.NXT to the next hole and returns how long it is.
+uint32_t tcb::skip_sacked_when_going_back() {
+    if (!before(_snd.nxt, _snd.max) || _scoreboard.empty()) return UINT32_MAX;
+    seq_num hole;
+    uint32_t len = _scoreboard.next_hole(_snd.nxt, _snd.max, hole);
+    _snd.nxt = len == 0 ? _snd.max : hole;
+    return len == 0 ? UINT32_MAX : len;
+}
+
 // A short segment that does not carry the FIN, with data in flight, waits
 // when sender SWS avoidance (RFC 9293 3.8.6.2.1) says so: it neither
 // empties the buffer nor fills half the largest window the peer offered.
@@ -164,6 +177,16 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
 bool tcb::holds_back_short_segment(uint32_t len, uint32_t unsent) const {
     if (len < unsent && len < _snd.max_wnd / 2) return true;
     return !_nodelay && after(_short_end, _snd.una);
+}
+
+// Every retransmission moves HighRxt; the lowest one still missing is
+// watched for its loss (recovery.cc, detect_lost_retransmission).
+void tcb::watch_retransmission(seq_num seq, seq_num end) {
+    _high_rxt = seq_max(_high_rxt, end);
+    if (_rxt_watch || !_sack_ok) return;
+    _rxt_watch = true;
+    _rxt_seq = seq;
+    _rxt_sent_max = _snd.max;
 }
 
 // Sends [seq, seq + len) again from the send buffer, in recovery or as a
@@ -177,13 +200,8 @@ void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     outgoing_segment& s = begin_segment(now, seq, flags, out);
     s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
     ++out.counters.retransmits;
-    if (!_rxt_watch && _sack_ok) {
-        _rxt_watch = true;
-        _rxt_seq = seq;
-        _rxt_sent_max = _snd.max;
-    }
     seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
-    _high_rxt = seq_max(_high_rxt, resent_end);
+    watch_retransmission(seq, resent_end);
     if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn
     _last_data_sent = now;
 }

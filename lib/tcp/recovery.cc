@@ -22,8 +22,12 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
                          !after(right0, seq_num(blocks[1].right));
     if (before_or_equal(right0, seg.ack) || inside_second) ++out.counters.dsacks_received;
     bool news = false;
+    bool resent_later_arrived = false;
     for (uint8_t i = 0; i < seg.options.sack_count; ++i) {
-        news |= _scoreboard.add(seq_num(blocks[i].left), seq_num(blocks[i].right), seg.ack, _snd.max);
+        seq_num left(blocks[i].left), right(blocks[i].right);
+        bool added = _scoreboard.add(left, right, seg.ack, _snd.max);
+        news |= added;
+        resent_later_arrived |= added && sent_after_watched_retransmission(left, right);
     }
     // The probe arrived while octets below it are still missing: they were
     // sent at least a PTO before it, so they are lost (RFC 8985 7.4, RACK's
@@ -32,8 +36,15 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
         _lost_below = seq_max(_lost_below, _probe_seq);
         _probe_out = false;
     }
-    if (news) detect_lost_retransmission(now, out);
+    if (resent_later_arrived) detect_lost_retransmission(now, out);
     return news;
+}
+
+// Whether the SACKed octets [left, right) went out after the watched
+// retransmission: resent above it (up to HighRxt, in recovery or going back
+// after a timeout) or new data sent after it.
+bool tcb::sent_after_watched_retransmission(seq_num left, seq_num right) const {
+    return _rxt_watch && after(left, _rxt_seq) && (before(left, _high_rxt) || after(right, _rxt_sent_max));
 }
 
 // A lost retransmission (RFC 8985 6.2's rule applied to the one that
@@ -41,7 +52,6 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
 // after it are SACKed while it is still missing, it is resent at once
 // rather than at the RTO; the watch then restarts from this new copy.
 void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
-    if (!_rxt_watch || !after(_scoreboard.highest(_snd.una), _rxt_sent_max)) return;
     if (_scoreboard.sacked_between(_rxt_seq, _rxt_seq + seq_len(1)) != 0) {
         _rxt_watch = false;  // it arrived after all
         return;

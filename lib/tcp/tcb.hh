@@ -230,6 +230,8 @@ private:
     void take_rtt_sample(time_point now, const segment& seg);
     bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);
     void detect_lost_retransmission(time_point now, tcp_output& out);
+    bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
+    void watch_retransmission(seq_num seq, seq_num end);
     bool is_duplicate_ack(const segment& seg, bool new_sack) const;
     void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
     void enter_recovery(time_point now, tcp_output& out);
@@ -256,6 +258,7 @@ private:
     void add_sack_blocks(tcp_options& options);
     bool loss_probe_allowed() const;
     bool holds_back_short_segment(uint32_t len, uint32_t unsent) const;
+    uint32_t skip_sacked_when_going_back();
     void restart_after_idle(time_point now);
     void send_window_probe(time_point now, tcp_output& out);
     outgoing_segment& begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out);
@@ -268,7 +271,7 @@ private:
     void on_retransmit_timeout(time_point now, tcp_output& out);
     void on_persist_timeout(time_point now, tcp_output& out);
     void on_loss_probe_timeout(time_point now, tcp_output& out);
-    void forget_recovery_state();
+    void forget_recovery_state(bool first_timeout);
     void on_idle_timeout(time_point now, tcp_output& out);
     void refresh_idle_deadline(time_point now);
 

@@ -50,7 +50,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
         } else {
             _cc.on_repeated_timeout(_snd.mss);
         }
-        forget_recovery_state();
+        forget_recovery_state(first_timeout);
         _snd.nxt = _snd.una;  // go back: resend from the first unacknowledged octet
         transmit(now, out);
         if (_rtx_mode == rtx_mode::persist) {
@@ -64,15 +64,18 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
     arm_retransmit(now);
 }
 
-// After a timeout fast recovery ends, SACK information is dropped (RFC 2018
-// 8: the peer may have reneged), and no fast retransmit is started for the
-// octets sent before it (RFC 6582 3.2 step 2: recover = the highest sent).
-void tcb::forget_recovery_state() {
+// After a timeout fast recovery ends and no fast retransmit is started for
+// the octets sent before it (RFC 6582 3.2 step 2 and RFC 6675 5.1: recover =
+// the highest sent); going back from SND.UNA skips what the peer SACKed.
+// After the first timeout the scoreboard is kept, as Linux does; RFC 2018 8
+// suggests dropping it because the peer may have reneged, so a second
+// timeout of the same data drops it and everything is sent again.
+void tcb::forget_recovery_state(bool first_timeout) {
     _in_recovery = false;
     _probe_out = false;
     _rxt_watch = false;
     _dupacks = 0;
-    _scoreboard.clear();
+    if (!first_timeout) _scoreboard.clear();
     _recover = _snd.max;
     _lost_below = _snd.una;
     _high_rxt = _snd.una;
