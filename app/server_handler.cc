@@ -140,7 +140,7 @@ void server_handler::serve_http(engine::connection& c, conn_state& s) {
         const std::string& header = wants_close(data.substr(0, end)) ? _header_close : _header_keep_alive;
         if (c.send_space() < header.size()) return;  // on_writable comes back
         c.consume(static_cast<uint32_t>(end + 4));
-        c.send(bytes(header));
+        c.send(bytes(header), _opts.response_size > 0);  // the body follows at once: one segment for both
         ++_requests;
         s.close_after = &header == &_header_close;
         s.to_send = _opts.response_size;

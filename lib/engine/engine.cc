@@ -536,8 +536,8 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
 // ---------------------------------------------------------------------------
 // The application's calls on a connection
 
-uint32_t connection::send(std::span<const uint8_t> data) {
-    uint32_t n = _tcb->send(_engine->_now, data, _engine->_out);
+uint32_t connection::send(std::span<const uint8_t> data, bool more) {
+    uint32_t n = _tcb->send(_engine->_now, data, _engine->_out, more);
     _engine->after_app_call(*this);
     return n;
 }

@@ -45,8 +45,9 @@ class engine;
 // announces it (on_open, or connect()'s return) until on_closed returns.
 class connection {
 public:
-    // Copies what fits into the send buffer and sends what the windows allow.
-    uint32_t send(std::span<const uint8_t> data);
+    // Copies what fits into the send buffer and sends what the windows allow;
+    // with `more`, holds it until the next send without (MSG_MORE).
+    uint32_t send(std::span<const uint8_t> data, bool more = false);
     uint32_t send_space() const { return _tcb->send_space(); }
     // Received in-order bytes, zero-copy (two spans: the ring may wrap);
     // consume() what was used so the window can open.

@@ -59,7 +59,7 @@ void tcb::open_from_cookie(time_point now, const tcp_options& syn, const segment
     input_synchronized(now, ack, out);
 }
 
-uint32_t tcb::send(time_point now, std::span<const uint8_t> data, tcp_output& out) {
+uint32_t tcb::send(time_point now, std::span<const uint8_t> data, tcp_output& out, bool more) {
     switch (_state) {
     case tcp_state::syn_sent:
     case tcp_state::syn_received:
@@ -77,7 +77,7 @@ uint32_t tcb::send(time_point now, std::span<const uint8_t> data, tcp_output& ou
     }
     if (_fin_queued) return 0;
     uint32_t taken = _sndbuf.append(data);
-    transmit(now, out);
+    if (!more) transmit(now, out);
     return taken;
 }
 

@@ -100,7 +100,10 @@ public:
     void transmit(time_point now, tcp_output& out);
 
     // RFC 9293 3.10.2: SEND. Copies what fits in the send buffer, returns it.
-    uint32_t send(time_point now, std::span<const uint8_t> data, tcp_output& out);
+    // With `more` (Linux's MSG_MORE) nothing is sent yet: the caller writes
+    // more at once, and the next send without it sends everything, so that a
+    // header and a body written apart travel in full segments.
+    uint32_t send(time_point now, std::span<const uint8_t> data, tcp_output& out, bool more = false);
     // RFC 9293 3.10.3: RECEIVE, zero-copy: view the data, then consume it.
     std::array<std::span<const uint8_t>, 2> readable() const;
     void consume(time_point now, uint32_t n, tcp_output& out);

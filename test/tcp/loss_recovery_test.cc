@@ -529,6 +529,15 @@ TEST_F(Nagle, FullSegmentsGoButTheShortTailWaits) {
     expect_no_tx();
 }
 
+// MSG_MORE: a header and a body written apart leave as one segment.
+TEST_F(Nagle, MoreDataQueuesUntilTheLastWrite) {
+    EXPECT_EQ(app_send(std::string(60, 'h'), true), 60u);
+    expect_no_tx();
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1).len(160));
+    expect_no_tx();
+}
+
 TEST_F(Nagle, NodelaySendsAtOnce) {
     conn->set_nodelay(true);
     app_send(100);

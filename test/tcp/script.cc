@@ -187,9 +187,9 @@ void tcp_script::expect_no_tx() {
     sent.clear();
 }
 
-uint32_t tcp_script::app_send(std::string_view data) {
+uint32_t tcp_script::app_send(std::string_view data, bool more) {
     auto bytes = std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-    uint32_t n = conn->send(now, bytes, out);
+    uint32_t n = conn->send(now, bytes, out, more);
     collect();
     return n;
 }

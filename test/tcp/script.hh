@@ -137,7 +137,7 @@ protected:
     uint8_t take_events() { uint8_t e = events; events = 0; return e; }
 
     // --- the application ---
-    uint32_t app_send(std::string_view data);
+    uint32_t app_send(std::string_view data, bool more = false);  // more: MSG_MORE
     uint32_t app_send(uint32_t n, uint8_t fill = 'd');
     std::string app_read();
     void app_shutdown();
