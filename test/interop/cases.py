@@ -358,6 +358,74 @@ def time_wait_reap(ctx):
 
 
 # -- fptcp's active open ---------------------------------------------------------
+NGINX_CONF = """daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log error;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  server {{
+    listen {ip}:80;
+    location / {{ return 200 "{body}"; }}
+  }}
+}}
+"""
+
+
+@case("gen_vs_nginx", timeout=180, needs=("nginx",))
+def gen_vs_nginx(ctx):
+    """fptcp-gen (af_packet on the veth) loads a Linux HTTP server (nginx in
+    the namespace): crr and rr with --http, no errors, percentiles in JSON."""
+    if ctx.standin:
+        raise Skip("fptcp-gen is fptcp's own")
+    if not ctx.gen_path:
+        raise Skip("no fptcp-gen next to the server binary")
+    body = "x" * 64
+    with netns.veth_pair(ctx.log) as pair:
+        conf = ctx.path("nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(dir=ctx.tmp, ip=pair.peer_ip, body=body))
+        nginx = subprocess.Popen(netns.ns_cmd(pair.peer_ns, ["nginx", "-p", ctx.tmp, "-c", conf]),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_listening(pair, 80)
+            for workload in ("crr", "rr"):
+                out = ctx.path(f"gen-{workload}.json")
+                res = subprocess.run([ctx.gen_path, "--port", pair.port_spec, "--ip", f"{pair.fptcp_ip}/24",
+                                      "--connect", f"{pair.peer_ip}:80", "--workload", workload, "--http",
+                                      "--concurrency", "8", "--duration", "2", "--warmup", "1",
+                                      "--msl", "1", "--quiet", "--json", out],
+                                     capture_output=True, timeout=120)
+                check(res.returncode == 0, f"fptcp-gen {workload} exit {res.returncode}: {res.stderr.decode()[-600:]}")
+                with open(out) as f:
+                    r = json.load(f)
+                done = r.get("connections", 0) if workload == "crr" else r.get("requests", 0)
+                check(done > 100, f"{workload}: only {done} completed: {r}")
+                check(r["errors"]["total"] == 0, f"{workload}: errors {r['errors']}")
+                histograms = ("connect_latency", "request_latency") if workload == "crr" else ("request_latency",)
+                for h in histograms:
+                    check(all(r[h].get(k, 0) > 0 for k in ("p50_ns", "p90_ns", "p99_ns", "p99_9_ns", "max_ns")),
+                          f"{workload}: {h} lacks percentiles: {r[h]}")
+                ctx.note(f"{workload} {done} in 2 s, request p50 {r['request_latency']['p50_ns'] / 1000:.0f} us")
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+
+
+def wait_listening(pair, port, timeout=10):
+    """Until something in the peer namespace listens on port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        res = pair.exec(["ss", "-Hltn", f"sport = :{port}"], check=False)
+        if res.stdout.strip():
+            return
+        time.sleep(0.1)
+    raise Failure(f"nothing listens on port {port} in {pair.peer_ns}")
+
+
 @case("active_open_100mib", timeout=400)
 def active_open_100mib(ctx):
     """fptcp downloads 100 MiB intact from a Linux HTTP server in the namespace."""
