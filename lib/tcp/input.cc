@@ -202,12 +202,18 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
         return false;
     }
     if (_rtx_mode == rtx_mode::persist) _retries = 0;  // the peer answers our probes
-    bool new_sack = take_sack_blocks(now, seg, out);
+    bool new_sack = _sack_ok && seg.options.sack_count > 0 && take_sack_blocks(now, seg, out);
     bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
     bool advanced = after(seg.ack, _snd.una);
     if (advanced) acknowledge(now, seg);
     update_send_window(seg);
-    detect_loss(now, advanced, duplicate, out);
+    // Loss detection has news only in recovery, on a duplicate, or when
+    // octets proved lost remain above the new SND.UNA.
+    if (_in_recovery || duplicate || (advanced && after(_lost_below, _snd.una))) {
+        detect_loss(now, advanced, duplicate, out);
+    } else if (advanced) {
+        _dupacks = 0;
+    }
     switch (_state) {
     case tcp_state::fin_wait_1:
         if (fin_acked()) {
@@ -306,6 +312,16 @@ void tcb::take_rtt_sample(time_point now, const segment& seg) {
         _rtt.sample(now - _rtt_start, _cfg->rto_min, _cfg->rto_max);
         _rtt_timing = false;
     }
+}
+
+// RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT); with SACK, RFC 6675 2: an ACK
+// that SACKs octets not SACKed before. The answers to zero-window probes
+// repeat the ACK because the window is shut, not because of a loss.
+bool tcb::is_duplicate_ack(const segment& seg, bool new_sack) const {
+    if (seg.ack != _snd.una || _snd.una == _snd.max) return false;
+    if (_rtx_mode == rtx_mode::persist || scaled_window(seg) == 0) return false;
+    if (_sack_ok) return new_sack;
+    return seg.payload.empty() && !seg.has(tcp_flags::syn | tcp_flags::fin) && scaled_window(seg) == _snd.wnd;
 }
 
 // RFC 9293 3.10.7.4 fifth step: the SND.WL1/SND.WL2 rule keeps an old

@@ -37,7 +37,7 @@ outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags,
         s.options.ts_ecr = _rcv.ts_recent;
     }
     if ((flags & tcp_flags::ack) != 0) {
-        if (_sack_ok && !syn) add_sack_blocks(s.options);
+        if (_sack_ok && !syn && (_dsack_pending || !_ooo.empty())) add_sack_blocks(s.options);
         _rcv.last_ack_sent = _rcv.nxt;
         _ack_now = false;
         _unacked_bytes = 0;
@@ -120,6 +120,17 @@ void tcb::send_reset(seq_num seq, tcp_output& out) {
     emit_reset(out, _tuple, seq);
 }
 
+// How many octets congestion control lets the sender put in flight now:
+// cwnd less what was sent from SND.UNA to SND.NXT (after a timeout the rest
+// counts as lost), plus one segment for each of the first two duplicate
+// ACKs (limited transmit, RFC 3042 2: new data only).
+uint32_t tcb::congestion_room() const {
+    uint32_t flight = distance(_snd.una, _snd.nxt).value;
+    uint32_t limit = _cc.cwnd();
+    if (_snd.nxt == _snd.max) limit += std::min<uint32_t>(_dupacks, 2) * _snd.mss;
+    return limit > flight ? limit - flight : 0;
+}
+
 // Sends one segment of new (or, after a timeout, old) data, or the FIN,
 // within `cwnd_room` octets and the peer's window. Returns false when
 // nothing may be sent now.
@@ -154,7 +165,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
     }
     _snd.max = seq_max(_snd.max, _snd.nxt);
     _last_data_sent = now;
-    if (_rtx_deadline == no_deadline || _rtx_mode != rtx_mode::retransmit) arm_retransmit(now);
+    if (_rtx_deadline == no_deadline || _rtx_mode == rtx_mode::persist) arm_retransmit(now);
     return true;
 }
 
@@ -223,6 +234,14 @@ duration tcb::backed_off_rto() const {
     return std::min(rto, max);
 }
 
+// RFC 8985 7.2 and 7.3: a probe only with SACK (its answer must tell which
+// octets are missing), an RTT measured, no recovery under way, and one probe
+// per tail.
+bool tcb::loss_probe_allowed() const {
+    return _sack_ok && _rtt.has_sample() && !_in_recovery && !_probe_out && _backoff == 0 &&
+           is_synchronized(_state) && _snd.una != _snd.max;
+}
+
 // The RTO (RFC 6298 5.1), or when a tail loss probe is allowed the PTO
 // (RFC 8985 7.2): 2 SRTT, plus the peer's worst delayed ACK when one
 // segment is in flight, and never later than the RTO would fire.
@@ -257,9 +276,11 @@ void tcb::transmit(time_point now, tcp_output& out) {
         transmit_in_recovery(now, out);
     } else {
         restart_after_idle(now);
-        while (out.has_room_for_data()) {
-            if (!send_data_segment(now, congestion_room(), out)) break;
-        }
+        bool sent = false;
+        while (out.has_room_for_data() && send_data_segment(now, congestion_room(), out)) sent = true;
+        // RFC 8985 7.2: the PTO restarts after new data went out; once per
+        // burst, as Linux's tcp_schedule_loss_probe, not per segment.
+        if (sent && _rtx_mode == rtx_mode::loss_probe) arm_retransmit(now);
     }
     if (!out.has_room_for_data()) out.data_pending = true;
     // Zero window with data waiting and nothing in flight: persist (RFC 9293 3.8.6.1).

@@ -63,16 +63,6 @@ void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
     resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
 }
 
-// RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT); with SACK, RFC 6675 2: an ACK
-// that SACKs octets not SACKed before. The answers to zero-window probes
-// repeat the ACK because the window is shut, not because of a loss.
-bool tcb::is_duplicate_ack(const segment& seg, bool new_sack) const {
-    if (seg.ack != _snd.una || _snd.una == _snd.max) return false;
-    if (_rtx_mode == rtx_mode::persist || scaled_window(seg) == 0) return false;
-    if (_sack_ok) return new_sack;
-    return seg.payload.empty() && !seg.has(tcp_flags::syn | tcp_flags::fin) && scaled_window(seg) == _snd.wnd;
-}
-
 // After the ACK field was processed: enter, advance or leave fast recovery.
 void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out) {
     if (_in_recovery) {
@@ -182,25 +172,6 @@ bool tcb::resend_below_sacked(time_point now, tcp_output& out) {
     if (len == 0) return false;
     resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
     return true;
-}
-
-// How many octets congestion control lets the sender put in flight now:
-// cwnd less what was sent from SND.UNA to SND.NXT (after a timeout the rest
-// counts as lost), plus one segment for each of the first two duplicate
-// ACKs (limited transmit, RFC 3042 2: new data only).
-uint32_t tcb::congestion_room() const {
-    uint32_t flight = distance(_snd.una, _snd.nxt).value;
-    uint32_t limit = _cc.cwnd();
-    if (_snd.nxt == _snd.max) limit += std::min<uint32_t>(_dupacks, 2) * _snd.mss;
-    return limit > flight ? limit - flight : 0;
-}
-
-// RFC 8985 7.2 and 7.3: a probe only with SACK (its answer must tell which
-// octets are missing), an RTT measured, no recovery under way, and one probe
-// per tail.
-bool tcb::loss_probe_allowed() const {
-    return _sack_ok && _rtt.has_sample() && !_in_recovery && !_probe_out && _backoff == 0 &&
-           is_synchronized(_state) && _snd.una != _snd.max;
 }
 
 // RFC 8985 7.3: send one new segment if the windows allow, else resend the
