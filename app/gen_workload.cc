@@ -27,23 +27,6 @@ std::string build_request(const gen_options& o) {
     return r;
 }
 
-uint32_t readable_bytes(const engine::connection& c) {
-    uint32_t n = 0;
-    for (const auto& part : c.readable()) n += static_cast<uint32_t>(part.size());
-    return n;
-}
-
-// Copies up to out.size() readable bytes (the ring may wrap).
-std::string_view peek(const engine::connection& c, std::span<char> out) {
-    std::size_t n = 0;
-    for (const auto& part : c.readable()) {
-        std::size_t take = std::min(part.size(), out.size() - n);
-        std::copy_n(part.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(n));
-        n += take;
-    }
-    return {out.data(), n};
-}
-
 std::size_t find_nocase(std::string_view hay, std::string_view needle) {
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
@@ -235,7 +218,7 @@ void generator::on_writable(engine::connection& c) {
 // Content-Length bytes, or (without it) everything until the server closes.
 bool generator::read_http_header(engine::connection& c, conn_state& s) {
     std::array<char, max_response_header> buf;
-    std::string_view data = peek(c, buf);
+    std::string_view data = c.peek(buf);
     std::size_t end = data.find("\r\n\r\n");
     if (end == std::string_view::npos) return data.size() < buf.size();  // wait for the rest
     std::string_view header = data.substr(0, end + 2);
@@ -262,13 +245,13 @@ bool generator::read_http_header(engine::connection& c, conn_state& s) {
 void generator::on_data(engine::connection& c) {
     conn_state& s = state_of(c);
     if (_opts.workload == gen_workload::stream) {
-        uint32_t n = readable_bytes(c);
+        uint32_t n = c.readable_size();
         c.consume(n);
         if (_opts.direction == stream_direction::receive) count_bytes(n);
         return;
     }
     if (s.ph != phase::active) {
-        c.consume(readable_bytes(c));  // after the response: ignored
+        c.consume(c.readable_size());  // after the response: ignored
         return;
     }
     if (_opts.http && !s.header_done) {
@@ -280,7 +263,7 @@ void generator::on_data(engine::connection& c) {
         }
         if (!s.header_done) return;
     }
-    uint32_t available = readable_bytes(c);
+    uint32_t available = c.readable_size();
     uint32_t n = s.until_close ? available : static_cast<uint32_t>(std::min<uint64_t>(available, s.expected));
     if (_opts.workload == gen_workload::crr) n = available;  // nothing else will follow
     c.consume(n);

@@ -11,17 +11,6 @@ namespace {
 
 constexpr std::size_t max_request_header = 8192;
 
-// Copies up to `out.size()` readable bytes into `out` (the ring may wrap).
-std::string_view peek(const engine::connection& c, std::span<char> out) {
-    std::size_t n = 0;
-    for (const auto& part : c.readable()) {
-        std::size_t take = std::min(part.size(), out.size() - n);
-        std::copy_n(part.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(n));
-        n += take;
-    }
-    return {out.data(), n};
-}
-
 bool contains_nocase(std::string_view hay, std::string_view needle) {
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
@@ -131,7 +120,7 @@ void server_handler::on_closed(engine::connection&, close_reason r) {
 void server_handler::serve_http(engine::connection& c, conn_state& s) {
     std::array<char, max_request_header> buf;
     while (s.to_send == 0 && !s.close_after) {
-        std::string_view data = peek(c, buf);
+        std::string_view data = c.peek(buf);
         std::size_t end = data.find("\r\n\r\n");
         if (end == std::string_view::npos) {
             if (data.size() == buf.size()) c.abort();  // header larger than we accept

@@ -542,6 +542,22 @@ uint32_t connection::send(std::span<const uint8_t> data, bool more) {
     return n;
 }
 
+uint32_t connection::readable_size() const {
+    uint32_t n = 0;
+    for (const auto& part : readable()) n += static_cast<uint32_t>(part.size());
+    return n;
+}
+
+std::string_view connection::peek(std::span<char> out) const {
+    std::size_t n = 0;
+    for (const auto& part : readable()) {
+        std::size_t take = std::min(part.size(), out.size() - n);
+        std::copy_n(part.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(n));
+        n += take;
+    }
+    return {out.data(), n};
+}
+
 void connection::consume(uint32_t n) {
     _tcb->consume(_engine->_now, n, _engine->_out);
     _engine->after_app_call(*this);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/arp_cache.hh"
@@ -52,6 +53,11 @@ public:
     // Received in-order bytes, zero-copy (two spans: the ring may wrap);
     // consume() what was used so the window can open.
     std::array<std::span<const uint8_t>, 2> readable() const { return _tcb->readable(); }
+    // How many bytes readable() holds.
+    uint32_t readable_size() const;
+    // Copies up to out.size() readable bytes into out, across the ring's wrap
+    // (for parsing a header); nothing is consumed.
+    std::string_view peek(std::span<char> out) const;
     void consume(uint32_t n);
     void shutdown();  // half-close: our FIN after the queued data
     void close();     // full close (RST if unread data remains)

@@ -11,11 +11,11 @@
 
 namespace fptcp::tcp {
 
-// RFC 2018 / RFC 6675 3: record the peer's SACK blocks. Returns whether
-// they reported octets not SACKed before. A first block below SND.UNA or
-// inside the second is a D-SACK (RFC 2883 4): a duplicate reached the peer.
+// RFC 2018 / RFC 6675 3: record the peer's SACK blocks (the caller checked
+// that SACK is on and the segment carries blocks). Returns whether they
+// reported octets not SACKed before. A first block below SND.UNA or inside
+// the second is a D-SACK (RFC 2883 4): a duplicate reached the peer.
 bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) {
-    if (!_sack_ok || seg.options.sack_count == 0) return false;
     const auto& blocks = seg.options.sack;
     seq_num left0(blocks[0].left), right0(blocks[0].right);
     bool inside_second = seg.options.sack_count > 1 && !before(left0, seq_num(blocks[1].left)) &&
