@@ -202,14 +202,16 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
         return false;
     }
     if (_rtx_mode == rtx_mode::persist) _retries = 0;  // the peer answers our probes
+    seq_num sacked_before = _scoreboard.highest(_snd.una);  // RACK.fack before this ACK
     bool new_sack = _sack_ok && seg.options.sack_count > 0 && take_sack_blocks(now, seg, out);
     bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
     bool advanced = after(seg.ack, _snd.una);
-    if (advanced) acknowledge(now, seg);
+    if (advanced) acknowledge(now, seg, sacked_before);
     update_send_window(seg);
+    if (!_scoreboard.empty()) detect_loss_by_time(now);  // RACK needs a hole above SACKed octets
     // Loss detection has news only in recovery, on a duplicate, or when
     // octets proved lost remain above the new SND.UNA.
-    if (_in_recovery || duplicate || (advanced && after(_lost_below, _snd.una))) {
+    if (_in_recovery || duplicate || after(_lost_below, _snd.una)) {
         detect_loss(now, advanced, duplicate, out);
     } else if (advanced) {
         _dupacks = 0;
@@ -272,17 +274,23 @@ void tcb::enter_established(time_point now, const segment& seg) {
 }
 
 // New data acknowledged: free it, time it, restart or stop the timer.
-void tcb::acknowledge(time_point now, const segment& seg) {
+// `sacked_before`: the highest octet SACKed by earlier ACKs (RACK.fack).
+void tcb::acknowledge(time_point now, const segment& seg, seq_num sacked_before) {
     uint32_t acked = distance(_snd.una, seg.ack).value;
     uint32_t data_acked = std::min(acked, _sndbuf.size());
     _sndbuf.consume(data_acked);
     if (data_acked > 0) _events |= tcp_events::writable;
     take_rtt_sample(now, seg);
+    if (_sack_ok) {
+        note_delivered(now, _snd.una, seg.ack);
+        detect_reordering(_snd.una, _snd.una + seq_len(1), sacked_before);
+    }
     _snd.una = seg.ack;
     if (before(_snd.nxt, _snd.una)) _snd.nxt = _snd.una;
     _scoreboard.advance(_snd.una);
+    _sent_times.advance(_snd.una);
     if (_probe_out && after(_snd.una, _probe_seq)) _probe_out = false;  // the probe was answered
-    if (_rxt_watch && after(_snd.una, _rxt_seq)) _rxt_watch = false;    // the watched retransmission arrived
+    if (_rxt_watch && after(_snd.una, _rxt_seq)) watch_next_retransmission();  // the watched one arrived
     if (!_in_recovery) _cc.on_ack(now, data_acked, _snd.mss, _rtt.srtt());  // RFC 6675 5: not in recovery
     _retries = 0;
     _backoff = 0;
@@ -309,7 +317,7 @@ void tcb::take_rtt_sample(time_point now, const segment& seg) {
         return;
     }
     if (_rtt_timing && after(seg.ack, _rtt_seq)) {
-        _rtt.sample(now - _rtt_start, _cfg->rto_min, _cfg->rto_max);
+        _rtt.sample(duration(micros_between(_rtt_start, to_micros32(now))), _cfg->rto_min, _cfg->rto_max);
         _rtt_timing = false;
     }
 }

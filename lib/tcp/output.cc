@@ -85,7 +85,7 @@ void tcb::send_syn(time_point now, bool with_ack, tcp_output& out) {
     if (_retries == 0) {
         _rtt_timing = true;
         _rtt_seq = _snd.iss;
-        _rtt_start = now;
+        _rtt_start = to_micros32(now);
     }
 }
 
@@ -103,8 +103,8 @@ void tcb::send_ack(time_point now, tcp_output& out) {
 // RFC 5961 section 7: at most challenge_ack_limit challenge ACKs per second,
 // counted per connection (a global count leaks state, CVE-2016-5696).
 void tcb::send_challenge_ack(time_point now, tcp_output& out) {
-    if (now - _challenge_window >= std::chrono::seconds(1)) {
-        _challenge_window = now;
+    if (to_ms32(now) - _challenge_window_ms >= 1000) {
+        _challenge_window_ms = to_ms32(now);
         _challenge_acks = 0;
     }
     if (_challenge_acks >= _cfg->challenge_ack_limit) {
@@ -154,7 +154,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
     } else if (!_rtt_timing && len > 0) {
         _rtt_timing = true;
         _rtt_seq = _snd.nxt;
-        _rtt_start = now;
+        _rtt_start = to_micros32(now);
     }
     _snd.nxt += seq_len(len);
     if (len < _snd.mss) _short_end = _snd.nxt;
@@ -163,8 +163,9 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
         _fin_sent = true;
         _snd.nxt += seq_len(1);
     }
+    if (after(_snd.nxt, _snd.max) && _sack_ok) _sent_times.on_sent(_snd.nxt, to_micros32(now));
     _snd.max = seq_max(_snd.max, _snd.nxt);
-    _last_data_sent = now;
+    _last_data_sent_ms = to_ms32(now);
     if (_rtx_deadline == no_deadline || _rtx_mode == rtx_mode::persist) arm_retransmit(now);
     return true;
 }
@@ -214,7 +215,7 @@ void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
     watch_retransmission(seq, resent_end);
     if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn
-    _last_data_sent = now;
+    _last_data_sent_ms = to_ms32(now);
 }
 
 // Zero-window probe (RFC 9293 3.8.6.1): one byte past SND.UNA, sent whatever
@@ -296,7 +297,7 @@ void tcb::transmit(time_point now, tcp_output& out) {
 // restart turned off cwnd stays, but the idle time must not count as
 // congestion avoidance time either (RFC 9438 5.8).
 void tcb::restart_after_idle(time_point now) {
-    if (_snd.una != _snd.max || _sndbuf.size() == 0 || now - _last_data_sent <= _rtt.rto()) return;
+    if (_snd.una != _snd.max || _sndbuf.size() == 0 || std::chrono::milliseconds(to_ms32(now) - _last_data_sent_ms) <= _rtt.rto()) return;
     if (_cfg->slow_start_after_idle) {
         _cc.on_idle_restart(now, _snd.mss);
     } else {

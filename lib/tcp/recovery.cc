@@ -1,5 +1,6 @@
 // Loss recovery without a timeout: SACK blocks into the scoreboard (RFC
-// 2018, RFC 2883), duplicate ACKs and fast retransmit (RFC 5681 3.2),
+// 2018, RFC 2883); with SACK, RACK's time-based loss detection (RFC 8985
+// 6), without it duplicate ACKs (RFC 5681 3.2, early retransmit RFC 5827);
 // limited transmit (RFC 3042), fast recovery driven by the pipe (RFC 6675,
 // and for a peer without SACK NewReno's partial ACKs, RFC 6582), and the
 // tail loss probe (RFC 8985 7). The congestion module says how large cwnd
@@ -20,11 +21,19 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
     seq_num left0(blocks[0].left), right0(blocks[0].right);
     bool inside_second = seg.options.sack_count > 1 && !before(left0, seq_num(blocks[1].left)) &&
                          !after(right0, seq_num(blocks[1].right));
-    if (before_or_equal(right0, seg.ack) || inside_second) ++out.counters.dsacks_received;
+    bool dsack = before_or_equal(right0, seg.ack) || inside_second;
+    if (dsack) {
+        ++out.counters.dsacks_received;
+        _rack.on_dsack(_snd.una, _snd.max);
+    }
+    seq_num fack = _scoreboard.highest(_snd.una);
     bool news = false;
     bool resent_later_arrived = false;
-    for (uint8_t i = 0; i < seg.options.sack_count; ++i) {
+    for (uint8_t i = dsack ? 1 : 0; i < seg.options.sack_count; ++i) {  // a D-SACK delivers nothing new
         seq_num left(blocks[i].left), right(blocks[i].right);
+        seq_num from = seq_max(left, seg.ack), to = seq_min(right, _snd.max);
+        note_delivered(now, from, to);
+        detect_reordering(from, to, fack);  // before the block is added: its holes are what it delivers
         bool added = _scoreboard.add(left, right, seg.ack, _snd.max);
         news |= added;
         resent_later_arrived |= added && sent_after_watched_retransmission(left, right);
@@ -53,7 +62,7 @@ bool tcb::sent_after_watched_retransmission(seq_num left, seq_num right) const {
 // rather than at the RTO; the watch then restarts from this new copy.
 void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
     if (_scoreboard.sacked_between(_rxt_seq, _rxt_seq + seq_len(1)) != 0) {
-        _rxt_watch = false;  // it arrived after all
+        watch_next_retransmission();  // it arrived after all
         return;
     }
     seq_num start;
@@ -61,6 +70,16 @@ void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
     ++out.counters.lost_retransmits;
     _rxt_watch = false;
     resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
+}
+
+// The watched retransmission arrived: watch the lowest one still missing
+// (every hole below HighRxt was resent). When it left is not known, so only
+// data sent from now on can prove it lost.
+void tcb::watch_next_retransmission() {
+    seq_num hole;
+    _rxt_watch = _scoreboard.next_hole(_snd.una, _high_rxt, hole) > 0;
+    _rxt_seq = hole;
+    _rxt_sent_max = _snd.max;
 }
 
 // After the ACK field was processed: enter, advance or leave fast recovery.
@@ -86,7 +105,7 @@ void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output&
     } else if (duplicate && _dupacks < UINT8_MAX) {
         ++_dupacks;
     }
-    bool lost = _dupacks >= duplicate_threshold() || lost_boundary() != _snd.una;
+    bool lost = (!_sack_ok && _dupacks >= duplicate_threshold()) || lost_boundary() != _snd.una;
     // RFC 6582 3.2 step 2: not again for losses of a window already recovered.
     if (lost && !before(_snd.una, _recover)) enter_recovery(now, out);
 }
@@ -106,12 +125,14 @@ void tcb::enter_recovery(time_point now, tcp_output& out) {
 void tcb::exit_recovery() {
     _in_recovery = false;
     _dupacks = 0;
+    _rack.on_recovery_exit();
     _cc.on_exit_recovery(flight_size(), _snd.mss);
 }
 
-// DupThresh, lowered for a small flight with nothing new to send (early
-// retransmit, RFC 5827 3.1/3.2): with fewer than four segments out, three
-// duplicates can never come, and only the RTO would be left.
+// Without SACK, DupThresh, lowered for a small flight with nothing new to
+// send (early retransmit, RFC 5827 3.1/3.2): with fewer than four segments
+// out, three duplicates can never come, and only the RTO would be left.
+// (With SACK, RACK's timer covers the small flight.)
 uint32_t tcb::duplicate_threshold() const {
     uint32_t segments = (flight_size() + _snd.mss - 1) / _snd.mss;
     bool unsent = before(_snd.nxt, data_end()) || (_fin_queued && !_fin_sent);
@@ -119,10 +140,92 @@ uint32_t tcb::duplicate_threshold() const {
     return std::max<uint32_t>(segments, 2) - 1;
 }
 
-// RFC 6675 4, IsLost as a boundary: below it every un-SACKed octet is lost.
+// IsLost as a boundary: below it every un-SACKed octet is lost (RACK, a
+// partial ACK or a loss probe said so).
 seq_num tcb::lost_boundary() const {
-    seq_num by_sack = _scoreboard.lost_below(_snd.una, _snd.mss, duplicate_threshold());
-    return seq_min(seq_max(seq_max(by_sack, _lost_below), _snd.una), _snd.max);
+    return seq_min(seq_max(_lost_below, _snd.una), _snd.max);
+}
+
+// RFC 8985 6.2 step 2: octets [left, right) were just delivered (ACKed or
+// SACKed). Only first transmissions count: octets below HighRxt may have
+// been resent.
+void tcb::note_delivered(time_point now, seq_num left, seq_num right) {
+    if (!before(seq_max(left, _high_rxt), right)) return;
+    const send_time_ledger::mark* m = _sent_times.find(right - seq_len(1));
+    if (m != nullptr) _rack.on_delivered(m->sent, right, to_micros32(now));
+}
+
+// RFC 8985 6.2 step 3: octets never resent arrived below octets SACKed
+// before them. For a SACK block: an un-SACKed octet in it below the highest
+// SACKed before this ACK. For a cumulative ACK only the first octet counts
+// (a hole at SND.UNA filled by its late original): the octets above it may
+// have arrived long ago while the ACKs that SACKed them were lost.
+void tcb::detect_reordering(seq_num left, seq_num right, seq_num fack) {
+    seq_num late;
+    uint32_t unsacked = _scoreboard.next_hole(seq_max(left, _high_rxt), right, late);
+    if (unsacked > 0 && before(late, fack)) _rack.on_reordering();
+}
+
+// RFC 8985 6.2 step 5. First transmissions leave in sequence order, so the
+// octets RACK finds lost form a prefix of the ledger: those sent before the
+// latest delivered segment whose reordering window has passed. The rest of
+// that prefix waits for the reordering timer (6.3).
+void tcb::detect_loss_by_time(time_point now) {
+    if (!_rack.has_delivery()) return;
+    bool dupthresh_sacked = _scoreboard.lost_below(_snd.una, _snd.mss) != _snd.una;  // RFC 6675 IsLost
+    micros32 deadline_after_send = _rack.rtt() + _rack.reo_wnd(_in_recovery, dupthresh_sacked, _rtt.srtt());
+    micros32 now_us = to_micros32(now);
+    int32_t wait = 0;
+    seq_num from = _snd.una;
+    for (uint8_t i = 0; i < _sent_times.count(); ++i) {
+        const send_time_ledger::mark& m = _sent_times[i];
+        int32_t sent_before_delivered = micros_between(m.sent, _rack.xmit());
+        if (sent_before_delivered < 0) break;
+        seq_num end = sent_before_delivered == 0 ? seq_min(m.end, _rack.end()) : m.end;
+        bool has_hole = before(from, end) && _scoreboard.sacked_between(from, end) < distance(from, end).value;
+        int32_t remaining = micros_between(now_us, m.sent + deadline_after_send);
+        if (has_hole && remaining > 0) wait = std::max(wait, remaining);
+        if (has_hole && remaining <= 0) _lost_below = seq_max(_lost_below, end);
+        from = seq_max(from, end);
+    }
+    if (wait > 0) arm_reorder_timer(now, duration(wait));
+}
+
+// RFC 8985 6.3: the reordering timer runs before the RTO or the PTO, on the
+// same deadline; not instead of the persist timer, whose window is shut.
+// The RTO keeps its time: it is remembered as a delay after the reordering
+// deadline, so that reordering timers cannot postpone it without end while
+// a lost retransmission holds SND.UNA back.
+void tcb::arm_reorder_timer(time_point now, duration wait) {
+    time_point rto_at = no_deadline;
+    switch (_rtx_mode) {
+    case rtx_mode::persist:
+        return;
+    case rtx_mode::retransmit:
+        rto_at = _rtx_deadline;
+        break;
+    case rtx_mode::reorder:
+        rto_at = _rto_after_reorder_us == 0 ? no_deadline : _rtx_deadline + duration(_rto_after_reorder_us);
+        break;
+    case rtx_mode::loss_probe:
+        break;  // the PTO is armed afresh afterwards
+    }
+    time_point at = now + wait;
+    if (rto_at <= at) return;  // the RTO comes first anyway
+    _rto_after_reorder_us = rto_at == no_deadline ? 0 : static_cast<uint32_t>((rto_at - at).count());
+    _rtx_mode = rtx_mode::reorder;
+    _rtx_deadline = at;
+}
+
+// RFC 8985 6.3: time has proved octets lost; recover them, then the RTO
+// (or PTO) watches again, the RTO at its old time when there was one.
+void tcb::on_reorder_timeout(time_point now, tcp_output& out) {
+    _rtx_mode = rtx_mode::retransmit;
+    _rtx_deadline = _rto_after_reorder_us == 0 ? no_deadline : now + duration(_rto_after_reorder_us);
+    detect_loss_by_time(now);
+    if (!_in_recovery && lost_boundary() != _snd.una && !before(_snd.una, _recover)) enter_recovery(now, out);
+    transmit(now, out);
+    if (_rtx_deadline == no_deadline && _snd.una != _snd.max) arm_retransmit(now);
 }
 
 // RFC 6675 4, SetPipe(): octets in flight. Un-SACKed octets count once

@@ -17,6 +17,7 @@
 #include "tcp/clock.hh"
 #include "tcp/congestion.hh"
 #include "tcp/output.hh"
+#include "tcp/rack.hh"
 #include "tcp/reassembly.hh"
 #include "tcp/rtt.hh"
 #include "tcp/sack_scoreboard.hh"
@@ -131,6 +132,7 @@ public:
     uint32_t ssthresh() const { return _cc.ssthresh(); }
     bool in_recovery() const { return _in_recovery; }
     const sack_scoreboard& scoreboard() const { return _scoreboard; }
+    const rack_state& rack() const { return _rack; }
     const rtt_estimator& rtt() const { return _rtt; }
     uint32_t send_buffered() const { return _sndbuf.size(); }
     uint32_t send_space() const { return _sndbuf.free_space(); }
@@ -152,8 +154,9 @@ public:
 
 private:
     // What _rtx_deadline stands for: the RTO (RFC 6298), the persist timer
-    // (RFC 9293 3.8.6.1) or a tail loss probe (RFC 8985 7).
-    enum class rtx_mode : uint8_t { retransmit, persist, loss_probe };
+    // (RFC 9293 3.8.6.1), a tail loss probe (RFC 8985 7) or RACK's
+    // reordering timer (RFC 8985 6.3).
+    enum class rtx_mode : uint8_t { retransmit, persist, loss_probe, reorder };
 
     const tcp_config* _cfg;
     four_tuple _tuple;
@@ -191,8 +194,8 @@ private:
     rtt_estimator _rtt;
     congestion_control _cc;
     seq_num _rtt_seq;
-    time_point _rtt_start;
-    time_point _last_data_sent;                  // RFC 5681 4.1 restart after idle
+    micros32 _rtt_start = 0;  // when _rtt_seq was sent
+    uint32_t _last_data_sent_ms = 0;  // RFC 5681 4.1 restart after idle (to_ms32: 49 days around)
     seq_num _recover;     // RFC 6582 "recover", RFC 6675 RecoveryPoint
     seq_num _high_rxt;    // RFC 6675 HighRxt: end of the highest octet resent in recovery
     seq_num _lost_below;  // every un-SACKed octet below it is known lost (partial ACK, loss probe)
@@ -203,10 +206,13 @@ private:
     seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
     seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
+    send_time_ledger _sent_times;  // first transmission times of the octets in flight (RACK)
+    rack_state _rack;
     time_point _rtx_deadline = no_deadline;      // retransmission or persist
     time_point _delack_deadline = no_deadline;
     time_point _idle_deadline = no_deadline;     // keepalive or FIN_WAIT_2 timeout
-    time_point _challenge_window;
+    uint32_t _challenge_window_ms = 0;  // start of the RFC 5961 7 one-second window (to_ms32)
+    uint32_t _rto_after_reorder_us = 0;  // while the reordering timer runs: when the RTO is due after it (0: none)
     byte_ring _sndbuf;  // from SND.UNA on
     byte_ring _rcvbuf;  // unread in-order data; out-of-order data past it
     reassembly _ooo;
@@ -224,7 +230,7 @@ private:
     seq_num data_end() const { return _snd.una + seq_len(_sndbuf.size()); }
     // RFC 5681 2 FlightSize: sent and not yet acknowledged.
     uint32_t flight_size() const { return distance(_snd.una, _snd.max).value; }
-    void acknowledge(time_point now, const segment& seg);
+    void acknowledge(time_point now, const segment& seg, seq_num sacked_before);
     void update_send_window(const segment& seg);
     uint32_t scaled_window(const segment& seg) const;
     void process_urgent(const segment& seg);
@@ -235,8 +241,13 @@ private:
     void detect_lost_retransmission(time_point now, tcp_output& out);
     bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
     void watch_retransmission(seq_num seq, seq_num end);
+    void watch_next_retransmission();
     bool is_duplicate_ack(const segment& seg, bool new_sack) const;
     void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
+    void note_delivered(time_point now, seq_num left, seq_num right);
+    void detect_reordering(seq_num left, seq_num right, seq_num fack);
+    void detect_loss_by_time(time_point now);
+    void arm_reorder_timer(time_point now, duration wait);
     void enter_recovery(time_point now, tcp_output& out);
     void exit_recovery();
     void note_duplicate(seq_num start, seq_num end);
@@ -274,6 +285,7 @@ private:
     void on_retransmit_timeout(time_point now, tcp_output& out);
     void on_persist_timeout(time_point now, tcp_output& out);
     void on_loss_probe_timeout(time_point now, tcp_output& out);
+    void on_reorder_timeout(time_point now, tcp_output& out);
     void forget_recovery_state(bool first_timeout);
     void on_idle_timeout(time_point now, tcp_output& out);
     void refresh_idle_deadline(time_point now);

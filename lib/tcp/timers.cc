@@ -17,6 +17,9 @@ void tcb::on_timer(time_point now, tcp_output& out) {
         case rtx_mode::loss_probe:
             on_loss_probe_timeout(now, out);
             break;
+        case rtx_mode::reorder:
+            on_reorder_timeout(now, out);
+            break;
         }
     }
     if (_delack_deadline <= now && _state != tcp_state::closed) send_ack(now, out);

@@ -264,10 +264,13 @@ TEST_F(SackRecovery, OnlyTheHolesAreResent) {
     EXPECT_TRUE(conn->in_recovery());
     EXPECT_EQ(conn->cwnd(), 5 * mss);
     sack(at(0), {{at(1), at(5)}});
+    expect_no_tx();  // pipe 5: 10 sent - 4 SACKed - 1 lost + 1 resent
+    // RACK (RFC 8985 6.2): segment 5 left with segment 6, below it; in
+    // recovery the reordering window is zero, so 6's SACK proves 5 lost.
     sack(at(0), {{at(6), at(7)}, {at(1), at(5)}});
-    expect_no_tx();  // pipe 5: 10 sent - 5 SACKed - 1 lost + 1 resent
+    expect_tx(seg().ack().seq(at(5)).len(mss));
+    expect_no_tx();
     sack(at(0), {{at(6), at(8)}, {at(1), at(5)}});
-    expect_tx(seg().ack().seq(at(5)).len(mss));  // NextSeg rule 3: the hole below SACKed data
     expect_no_tx();
     sack(at(0), {{at(6), at(9)}, {at(1), at(5)}});
     sack(at(0), {{at(6), at(10)}, {at(1), at(5)}});
@@ -309,16 +312,55 @@ TEST_F(SackRecovery, ALostRetransmissionIsResentWhenLaterDataIsSacked) {
     EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
-// RFC 5827: with two segments out and nothing more to send, one duplicate
-// is all the peer can give; it triggers the retransmission.
-TEST_F(SackRecovery, EarlyRetransmitForASmallFlight) {
+// With two segments out and nothing more to send, one SACK is all the peer
+// can give. RACK (RFC 8985 6.2, 6.3; it replaces RFC 5827's early
+// retransmit when SACK is on): with no reordering seen and fewer than
+// DupThresh segments SACKed, the window is min_RTT / 4, 25 ms here; when
+// the reordering timer fires, segment 0 is lost and resent.
+TEST_F(SackRecovery, ASmallFlightIsRecoveredByTheReorderingTimer) {
     send_segments(2);
     advance(100ms);
     sack(at(0), {{at(1), at(2)}});
+    expect_no_tx();
+    advance(24ms);
+    expect_no_tx();
+    advance(1ms);
     expect_tx(seg().ack().seq(at(0)).len(mss));
     expect_no_tx();
     EXPECT_TRUE(conn->in_recovery());
     EXPECT_EQ(out.counters.loss_probes, 0u);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+// Reordering the sender sees (RFC 8985 6.2 step 3: a segment never resent
+// is delivered below one SACKed before) keeps the window open even with
+// DupThresh segments SACKed, so a late segment is not resent at once.
+TEST_F(SackRecovery, SeenReorderingHoldsBackTheRetransmission) {
+    send_segments(10);
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});
+    inject(seg().ack().seq(1).ack_no(at(2)));  // segment 0 was only late
+    EXPECT_TRUE(conn->rack().reordering_seen());
+    sack(at(2), {{at(3), at(6)}});  // three SACKed above segment 2
+    expect_no_tx();
+    EXPECT_FALSE(conn->in_recovery());
+    advance(25ms);  // min_RTT / 4
+    expect_tx(seg().ack().seq(at(2)).len(mss));
+    EXPECT_TRUE(conn->in_recovery());
+}
+
+// RFC 8985 6.2 step 4: each round trip with a D-SACK widens the window by
+// min_RTT / 4, up to SRTT.
+TEST_F(SackRecovery, DsackWidensTheReorderingWindow) {
+    send_segments(10);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(2)));
+    EXPECT_EQ(conn->rack().reo_wnd_mult(), 1);
+    sack(at(2), {{at(1), at(2)}});  // a D-SACK below SND.UNA
+    EXPECT_EQ(conn->rack().reo_wnd_mult(), 2);
+    sack(at(2), {{at(1), at(2)}});  // same round trip: no second step
+    EXPECT_EQ(conn->rack().reo_wnd_mult(), 2);
+    EXPECT_FALSE(conn->rack().reordering_seen());  // a D-SACK alone does not prove reordering
 }
 
 TEST_F(NewReno, EarlyRetransmitWithoutSack) {
@@ -375,8 +417,11 @@ TEST_F(SackRecovery, GoingBackAfterATimeoutSkipsSackedData) {
     time_point sacked_at = now;
     while (out.counters.timeouts == 0 && now - sacked_at < 10s) advance(1ms);
     ASSERT_EQ(out.counters.timeouts, 1u);
-    expect_tx(seg().ack().psh().seq(at(5)).len(mss));  // the loss probe came first
-    expect_tx(seg().ack().seq(at(0)).len(mss));        // the timeout: cwnd one segment
+    // RACK: 0 and 1 left with 2 and 3, below them, so they are lost when
+    // the reordering timer fires; the pipe (6 - 2 SACKed - 2 lost + 1
+    // resent = cwnd 3) lets only 0 go again, and that copy is lost too.
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // the timeout: cwnd one segment
     expect_no_tx();
     inject(seg().ack().seq(1).ack_no(at(1)).sack({{at(2), at(4)}}));
     expect_tx(seg().ack().seq(at(1)).len(mss));  // cwnd two segments: 1, then 4 (2 and 3 skipped)
