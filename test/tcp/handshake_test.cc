@@ -418,6 +418,61 @@ TEST_F(SimultaneousOpen, PlainAckOfOurSynEntersEstablished) {
     EXPECT_EQ(state(), tcp_state::established);
 }
 
+// RFC 9293 3.10.7.4 second check: a SYN_RECEIVED that came from SYN_SENT
+// (an active open) is refused by a RST at RCV.NXT: CLOSED, not LISTEN, and
+// the application is told.
+TEST_F(SimultaneousOpen, RstAtRcvNxtInSynReceivedClosesAsRefused) {
+    connect();
+    expect_tx(seg().syn().seq(0));
+    inject(peer_syn());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    peer_synchronized();
+    take_events();
+    inject(seg().rst().seq(1));
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(state(), tcp_state::closed);
+    EXPECT_EQ(last_close, close_reason::reset_by_peer);
+    EXPECT_EQ(take_events(), tcp_events::closed);
+}
+
+// RFC 5961 4.2: only a passive SYN_RECEIVED goes back to LISTEN on a SYN in
+// the window; one from an active open answers with a challenge ACK.
+TEST_F(SimultaneousOpen, InWindowSynInSynReceivedGetsAChallengeAck) {
+    connect();
+    expect_tx(seg().syn().seq(0));
+    inject(peer_syn());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    peer_synchronized();
+    inject(seg().syn().seq(100));
+    expect_tx(seg().ack().seq(1).ack_no(1));
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::syn_received);
+    EXPECT_EQ(out.counters.challenge_acks, 1u);
+}
+
+// The SYN-ACK of a simultaneous open is retransmitted like a passive one's;
+// after synack_retries the connection ends as a timeout (CLOSED: there is
+// no listener to return to).
+TEST_F(SimultaneousOpen, UnansweredSynAckGivesUpAsATimeout) {
+    cfg.synack_retries = 2;
+    connect();
+    expect_tx(seg().syn().seq(0));
+    inject(peer_syn());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(1s);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(2s);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(4s - 1us);
+    expect_no_tx();
+    ASSERT_EQ(state(), tcp_state::syn_received);
+    advance(1us);
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::closed);
+    EXPECT_EQ(last_close, close_reason::retransmit_timeout);
+}
+
 // ---------------------------------------------------------------------------
 // Lost SYN (RFC 6298 5.5, RFC 9293 3.8.3 R2).
 
