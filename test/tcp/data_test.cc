@@ -344,6 +344,17 @@ TEST_F(DelayedAck, DelayIsBelowHalfASecond) {
     EXPECT_LT(cfg.delayed_ack, std::chrono::milliseconds(500));
 }
 
+TEST_F(DataSendCustom, ConfiguredDelayedAckDelayIsHonoured) {
+    cfg.delayed_ack = 200ms;
+    passive_handshake();
+    inject(seg().ack().seq(1).payload(100));
+    advance(200ms - 1ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().seq(1).ack_no(101));
+    expect_no_tx();
+}
+
 TEST_F(DelayedAck, SecondFullSizedSegmentIsAckedAtOnce) {
     inject(seg().ack().seq(1).payload(full_segment));
     expect_no_tx();

@@ -370,7 +370,17 @@ TEST_F(ActiveOpen, SegmentWithNoFlagsIsDropped) {
 // ---------------------------------------------------------------------------
 // Simultaneous open (RFC 9293 3.5 figure 7).
 
-using SimultaneousOpen = Handshake;
+class SimultaneousOpen : public Handshake {
+protected:
+    // Our SYN, then the peer's SYN crossing it: our SYN-ACK, SYN_RECEIVED.
+    void cross_syns() {
+        connect();
+        expect_tx(seg().syn().seq(0));
+        inject(peer_syn());
+        expect_tx(seg().syn().ack().seq(0).ack_no(1));
+        peer_synchronized();
+    }
+};
 
 TEST_F(SimultaneousOpen, PeerSynInSynSentGetsSynAckWithOurIss) {
     connect();
@@ -382,11 +392,7 @@ TEST_F(SimultaneousOpen, PeerSynInSynSentGetsSynAckWithOurIss) {
 }
 
 TEST_F(SimultaneousOpen, PeerSynAckThenEntersEstablishedWithAnAck) {
-    connect();
-    expect_tx(seg().syn().seq(0));
-    inject(peer_syn());
-    expect_tx(seg().syn().ack().seq(0).ack_no(1));
-    peer_synchronized();
+    cross_syns();
     inject(peer_syn_ack());
     expect_tx(seg().ack().seq(1).ack_no(1));
     expect_no_tx();
@@ -397,25 +403,61 @@ TEST_F(SimultaneousOpen, PeerSynAckThenEntersEstablishedWithAnAck) {
 
 // RFC 7323 2.2: the peer's SYN-ACK window is not scaled here either.
 TEST_F(SimultaneousOpen, PeerSynAckWindowIsNotScaled) {
-    connect();
-    expect_tx(seg().syn().seq(0));
-    inject(peer_syn());
-    expect_tx(seg().syn().ack().seq(0).ack_no(1));
-    peer_synchronized();
+    cross_syns();
     inject(peer_syn_ack({.window = 1000}));
     expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(conn->snd().wnd, 1000u);
 }
 
 TEST_F(SimultaneousOpen, PlainAckOfOurSynEntersEstablished) {
-    connect();
-    expect_tx(seg().syn().seq(0));
-    inject(peer_syn());
-    expect_tx(seg().syn().ack().seq(0).ack_no(1));
-    peer_synchronized();
+    cross_syns();
     inject(seg().ack().seq(1).ack_no(1));
     expect_no_tx();
     EXPECT_EQ(state(), tcp_state::established);
+}
+
+// RFC 9293 3.10.7.4 second check: a SYN_RECEIVED that came from SYN_SENT
+// (an active open) is refused by a RST at RCV.NXT: CLOSED, not LISTEN, and
+// the application is told.
+TEST_F(SimultaneousOpen, RstAtRcvNxtInSynReceivedClosesAsRefused) {
+    cross_syns();
+    take_events();
+    inject(seg().rst().seq(1));
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(state(), tcp_state::closed);
+    EXPECT_EQ(last_close, close_reason::reset_by_peer);
+    EXPECT_EQ(take_events(), tcp_events::closed);
+}
+
+// RFC 5961 4.2: only a passive SYN_RECEIVED goes back to LISTEN on a SYN in
+// the window; one from an active open answers with a challenge ACK.
+TEST_F(SimultaneousOpen, InWindowSynInSynReceivedGetsAChallengeAck) {
+    cross_syns();
+    inject(seg().syn().seq(100));
+    expect_tx(seg().ack().seq(1).ack_no(1));
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::syn_received);
+    EXPECT_EQ(out.counters.challenge_acks, 1u);
+}
+
+// The SYN-ACK of a simultaneous open is retransmitted like a passive one's;
+// after synack_retries the connection ends as a timeout (CLOSED: there is
+// no listener to return to).
+TEST_F(SimultaneousOpen, UnansweredSynAckGivesUpAsATimeout) {
+    cfg.synack_retries = 2;
+    cross_syns();
+    advance(1s);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(2s);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(4s - 1us);
+    expect_no_tx();
+    ASSERT_EQ(state(), tcp_state::syn_received);
+    advance(1us);
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::closed);
+    EXPECT_EQ(last_close, close_reason::retransmit_timeout);
 }
 
 // ---------------------------------------------------------------------------

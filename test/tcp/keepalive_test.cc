@@ -186,5 +186,34 @@ TEST_F(KeepaliveOn, ProbesContinueInCloseWait) {
     expect_no_tx();
 }
 
+// --- configured: idle, interval and count come from the connection's config ---
+
+TEST_F(KeepaliveOff, ConfiguredIdleIntervalAndCountAreHonoured) {
+    cfg.keepalive = true;
+    cfg.keepalive_idle = 10min;
+    cfg.keepalive_interval = 5s;
+    cfg.keepalive_probes = 3;
+    passive_handshake();
+    const uint32_t nxt = snd_nxt();
+    advance(10min - 1ms);
+    expect_no_tx();
+    advance(1ms);
+    expect_tx(seg().ack().seq(nxt - 1).ack_no(rcv_nxt()).len(0));
+    for (int i = 1; i < 3; ++i) {
+        advance(5s - 1ms);
+        expect_no_tx();
+        advance(1ms);
+        expect_tx(seg().ack().seq(nxt - 1).ack_no(rcv_nxt()).len(0));
+    }
+    advance(5s - 1ms);
+    expect_no_tx();
+    ASSERT_EQ(state(), tcp_state::established);
+    advance(1ms);
+    expect_tx(seg().rst().seq(nxt));
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(last_close, close_reason::keepalive_timeout);
+}
+
 }  // namespace
 }  // namespace fptcp::tcp::testing

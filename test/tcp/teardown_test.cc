@@ -650,5 +650,24 @@ TEST_F(CloseBeforeSynchronized, ShutdownInSynReceivedSendsDataAndFinOnceEstablis
     EXPECT_EQ(state(), tcp_state::fin_wait_2);
 }
 
+// The client role (SYN_RECEIVED from a simultaneous open), nothing queued:
+// the FIN also waits for the ACK of our SYN, then goes alone.
+TEST_F(CloseBeforeSynchronized, ShutdownInSimultaneousOpenSendsTheFinOnceEstablished) {
+    connect();
+    expect_tx(seg().syn().seq(0));
+    inject(peer_syn());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    peer_synchronized();
+    app_shutdown();
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::syn_received);
+    inject(seg().ack().seq(1).ack_no(1));
+    expect_tx(seg().fin().ack().seq(1).ack_no(1));
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::fin_wait_1);
+    inject(seg().ack().seq(1).ack_no(2));
+    EXPECT_EQ(state(), tcp_state::fin_wait_2);
+}
+
 }  // namespace
 }  // namespace fptcp::tcp::testing

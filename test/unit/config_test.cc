@@ -15,6 +15,20 @@ TEST(TcpConfig, DefaultsAreValid) {
     EXPECT_EQ(tcp_config_problem(tcp_config{}), "");
 }
 
+// The defaults issue 2 names: keepalive off, 2 h idle, a probe every 75 s,
+// 9 probes (RFC 1122 4.2.3.6); MSL 30 s; delayed ACK 40 ms (below RFC 9293
+// 3.8.6.3's 500 ms); RFC 6298's 1 s initial RTO.
+TEST(TcpConfig, DefaultsAreTheDocumentedValues) {
+    const tcp_config c;
+    EXPECT_FALSE(c.keepalive);
+    EXPECT_EQ(c.keepalive_idle, 2h);
+    EXPECT_EQ(c.keepalive_interval, 75s);
+    EXPECT_EQ(c.keepalive_probes, 9);
+    EXPECT_EQ(c.msl, 30s);
+    EXPECT_EQ(c.delayed_ack, 40ms);
+    EXPECT_EQ(c.rto_initial, 1s);
+}
+
 struct bad_config {
     const char* name;
     std::function<void(tcp_config&)> spoil;

@@ -1,11 +1,13 @@
 // Properties of RFC 9293 section 3.4 sequence-number arithmetic (seq.hh),
 // checked around the 2^31 and 2^32 edges and at seeded random bases.
 
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -38,6 +40,19 @@ std::vector<uint32_t> forward_offsets() {
 std::vector<uint32_t> window_lengths() { return {1, 2, 1000, half - 1, half, half + 1, top - 1, top}; }
 
 seq_num operator+(seq_num a, uint32_t n) { return a + seq_len(n); }
+
+// seq_num has no ordering: on the circle "a < b" is not transitive, so code
+// must say before(), after() or in_window(). The build fails the day someone
+// adds an operator< (or <=>, or a conversion to an integer that would
+// compare); lengths are plain integers and do compare.
+template <typename T>
+concept less_comparable = requires(T a, T b) { a < b; };
+template <typename T>
+concept three_way_comparable = requires(T a, T b) { a <=> b; };
+static_assert(!less_comparable<seq_num> && !three_way_comparable<seq_num>);
+static_assert(!std::totally_ordered<seq_num>);
+static_assert(!std::is_convertible_v<seq_num, uint32_t> && !std::is_convertible_v<uint32_t, seq_num>);
+static_assert(std::totally_ordered<seq_len>);
 
 class SeqAt : public testing::TestWithParam<uint32_t> {
 protected:
