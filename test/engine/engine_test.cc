@@ -674,16 +674,26 @@ TEST_F(EngineTest, ThousandConcurrentConnectionsHeldOpenThenClosed) {
     run_for(1ms);
     EXPECT_EQ(client->active_connections(), static_cast<uint32_t>(count));
     EXPECT_EQ(server->active_connections(), static_cast<uint32_t>(count));
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
+    EXPECT_EQ(server->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
 
     for (auto& s : conns) {
         s.close_called = true;
         s.conn->close();
     }
+    // Counted by state as the FINs leave, before any of them arrived.
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::established), 0u);
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::fin_wait_1), static_cast<uint32_t>(count));
+    EXPECT_EQ(server->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
     ASSERT_TRUE(run_until([&] { return _client_app.closed == count; }));
     run_for(1ms);
     EXPECT_EQ(client->active_connections(), 0u);
     EXPECT_EQ(server->active_connections(), 0u);
+    for (auto s = tcp::tcp_state::closed; s != tcp::tcp_state::time_wait; s = static_cast<tcp::tcp_state>(static_cast<int>(s) + 1)) {
+        EXPECT_EQ(client->connections_in(s) + server->connections_in(s), 0u) << tcp::to_string(s);
+    }
     EXPECT_EQ(client->time_wait_connections(), static_cast<uint32_t>(count));
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::time_wait), static_cast<uint32_t>(count));
     EXPECT_EQ(_server_app->closed[static_cast<std::size_t>(close_reason::normal)], static_cast<uint64_t>(count));
     for (const auto& s : conns) EXPECT_EQ(s.reason, close_reason::normal);
     _no_time_wait_closes = count;
@@ -949,6 +959,155 @@ TEST_F(WiredEngineTest, OneMebibyteEchoSurvivesTwoPercentLoss) {
     // LAST_ACK, retransmitting its FIN; give it time.
     ASSERT_TRUE(run_until([&] { return server->active_connections() == 0; }));
     _no_time_wait_closes = 1;
+}
+
+// ---------------------------------------------------------------------------
+// Several lcores without RSS (docs/architecture.md, "Several lcores"): two
+// engines per side on one ring port of two queue pairs (ring ports have no
+// RSS), joined by a mailbox grid per side. Each engine polls its own RX
+// queue and hands the TCP frames of flows another engine owns to it through
+// the grid; ARP frames are shared. The test polls all four in turn.
+
+class SoftwareDispatchTest : public testing::Test {
+protected:
+    static constexpr uint16_t lcores = 2;
+    static constexpr uint32_t max_connections = 1024;
+    static constexpr std::size_t response_size = 2000;
+
+    struct side {
+        std::unique_ptr<port::port> port;
+        mailbox_grid grid{lcores};
+        std::array<std::unique_ptr<engine>, lcores> engines;
+        unsigned pool_start = 0;
+
+        uint64_t sum(uint64_t engine_counters::*field) const {
+            uint64_t n = 0;
+            for (const auto& e : engines) n += e->counters().*field;
+            return n;
+        }
+    };
+
+    void SetUp() override {
+        static unsigned link_counter = 0;
+        std::string link = "disp" + std::to_string(link_counter++);
+        std::string error;
+        _cfg.msl = msl;
+        // The server opens the link first: it sets the number of rings
+        // both ways, so both sides get two RX and two TX queues.
+        for (side* sd : {&_server, &_client}) {
+            sd->port = port::port::open(ring_spec(link), sd == &_server ? 1 : 0,
+                                        port::port_settings{.rx_queues = lcores, .tx_queues = lcores}, error);
+            ASSERT_NE(sd->port, nullptr) << error;
+            ASSERT_EQ(sd->port->queues(), lcores);
+            ASSERT_FALSE(sd->port->rss());
+            sd->pool_start = rte_mempool_avail_count(sd->port->pool());
+        }
+        for (uint16_t i = 0; i < lcores; ++i) {
+            _server_apps[i] = std::make_unique<server_app>(server_mode::respond, max_connections, response_size);
+            _server.engines[i] = make_engine(_server, i, server_ip, *_server_apps[i], error);
+            ASSERT_NE(_server.engines[i], nullptr) << error;
+            ASSERT_TRUE(_server.engines[i]->listen(server_port, _cfg, error)) << error;
+            _client.engines[i] = make_engine(_client, i, client_ip, _client_apps[i], error);
+            ASSERT_NE(_client.engines[i], nullptr) << error;
+        }
+    }
+
+    std::unique_ptr<engine> make_engine(side& sd, uint16_t lcore, uint32_t ip, handler& h, std::string& error) {
+        engine_settings s;
+        s.ip = ip;
+        s.max_connections = max_connections;
+        s.max_time_wait = max_connections;
+        s.queue = lcore;
+        s.mailboxes = &sd.grid;
+        s.dispatch_tcp = true;
+        return engine::create(*sd.port, s, h, error);
+    }
+
+    void round() {
+        for (side* sd : {&_client, &_server}) {
+            for (auto& e : sd->engines) e->poll(now);
+        }
+        now += poll_step;
+    }
+
+    template <class P>
+    bool run_until(P pred, duration limit = 60s) {
+        time_point end = now + limit;
+        while (!pred()) {
+            if (now > end) return false;
+            round();
+        }
+        return true;
+    }
+
+    tcp_config _cfg;
+    side _server, _client;
+    std::array<std::unique_ptr<server_app>, lcores> _server_apps;
+    std::array<client_app, lcores> _client_apps;
+    time_point now{};
+};
+
+TEST_F(SoftwareDispatchTest, FlowsReachTheirOwnerLcoreThroughTheMailboxes) {
+    constexpr int per_lcore = 200;
+    std::array<std::vector<client_conn>, lcores> conns{std::vector<client_conn>(per_lcore),
+                                                       std::vector<client_conn>(per_lcore)};
+    std::array<uint64_t, lcores> served_by{};  // the server lcore that owns each flow
+    auto open = [&](uint16_t lcore, client_conn& s) {
+        s.to_send = bytes_of("GET /\n");
+        s.close_after = response_size;
+        s.conn = _client.engines[lcore]->connect(now, server_ip, server_port, _cfg, &s);
+        ASSERT_NE(s.conn, nullptr);
+        // The source port was chosen so that the client's own dispatch
+        // brings the replies back to the lcore that opened it.
+        EXPECT_EQ(software_owner(s.conn->tuple(), lcores), lcore);
+        ++served_by[software_owner(s.conn->tuple().reversed(), lcores)];
+    };
+    // One connection per lcore first: ARP resolves (each engine its own
+    // cache), then the rest, fifty per round.
+    for (uint16_t i = 0; i < lcores; ++i) open(i, conns[i][0]);
+    ASSERT_TRUE(run_until([&] { return conns[0][0].opened && conns[1][0].opened; }));
+    for (int k = 1; k < per_lcore; ++k) {
+        for (uint16_t i = 0; i < lcores; ++i) open(i, conns[i][static_cast<std::size_t>(k)]);
+        if (k % 50 == 0) round();
+    }
+    auto closed = [&] { return _client_apps[0].closed + _client_apps[1].closed; };
+    ASSERT_TRUE(run_until([&] { return closed() == lcores * per_lcore; }));
+    for (const auto& v : conns) {
+        for (const auto& s : v) {
+            EXPECT_EQ(s.reason, close_reason::normal);
+            EXPECT_EQ(s.received.size(), response_size);
+        }
+    }
+    // Each server lcore served exactly the flows the hash gave it, whichever
+    // queue their frames arrived on (the client lcore that sent them).
+    for (uint16_t i = 0; i < lcores; ++i) {
+        EXPECT_GT(served_by[i], 0u);
+        EXPECT_EQ(_server.engines[i]->counters().connections_opened, served_by[i]) << "server lcore " << i;
+        EXPECT_GT(_server.engines[i]->counters().rx_packets, 0u) << "server lcore " << i << " polled nothing";
+    }
+    EXPECT_EQ(_server_apps[0]->requests + _server_apps[1]->requests, uint64_t{lcores * per_lcore});
+    // Every frame one side sent, the other took off the wire.
+    EXPECT_EQ(_client.sum(&engine_counters::tx_packets), _server.sum(&engine_counters::rx_packets));
+    EXPECT_EQ(_server.sum(&engine_counters::tx_packets), _client.sum(&engine_counters::rx_packets));
+    for (side* sd : {&_client, &_server}) {
+        for (auto& e : sd->engines) {
+            EXPECT_EQ(e->counters().drops[static_cast<std::size_t>(engine_drop::mailbox_full)], 0u);
+            EXPECT_EQ(e->tcp_counters().retransmits, 0u);
+        }
+    }
+
+    // The client closed first: TIME_WAIT on its side, reaped after 2*MSL;
+    // then every mbuf is back in its pool (none left in a mailbox).
+    now += 2 * msl + 10ms;
+    for (int i = 0; i < 10; ++i) round();
+    for (side* sd : {&_client, &_server}) {
+        for (auto& e : sd->engines) {
+            EXPECT_EQ(e->active_connections(), 0u);
+            EXPECT_EQ(e->time_wait_connections(), 0u);
+        }
+        sd->engines = {};
+        EXPECT_EQ(rte_mempool_avail_count(sd->port->pool()), sd->pool_start);
+    }
 }
 
 }  // namespace
