@@ -21,11 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/engine.hh"
-#include "port/capture.hh"
-#include "port/eal.hh"
-#include "port/kernel_interface.hh"
-#include "port/port.hh"
+#include "fptcp/fptcp.hh"
 #include "server_handler.hh"
 #include "server_options.hh"
 

@@ -544,6 +544,21 @@ uint32_t connection::send(std::span<const uint8_t> data, bool more) {
     return n;
 }
 
+// The core keeps bytes, not mbufs (docs/architecture.md, "Buffers"): the
+// payload is copied like send(span)'s.
+bool connection::send(rte_mbuf* m, bool more) {
+    if (m->pkt_len > send_space()) return false;
+    uint32_t taken = 0;
+    for (const rte_mbuf* seg = m; seg != nullptr; seg = seg->next) {
+        taken += _tcb->send(_engine->_now, std::span(rte_pktmbuf_mtod(seg, const uint8_t*), seg->data_len), _engine->_out, true);
+    }
+    if (taken != m->pkt_len) return false;  // a state that takes no data (taken is 0)
+    rte_pktmbuf_free(m);
+    if (!more) _tcb->transmit(_engine->_now, _engine->_out);
+    _engine->after_app_call(*this);
+    return true;
+}
+
 uint32_t connection::readable_size() const {
     uint32_t n = 0;
     for (const auto& part : readable()) n += static_cast<uint32_t>(part.size());

@@ -49,6 +49,11 @@ public:
     // Copies what fits into the send buffer and sends what the windows allow;
     // with `more`, holds it until the next send without (MSG_MORE).
     uint32_t send(std::span<const uint8_t> data, bool more = false);
+    // The same from an mbuf (chained or not), all or nothing: when
+    // send_space() holds all of it, its bytes are copied into the send
+    // buffer, the mbuf is freed and the result is true; otherwise false, and
+    // the mbuf is still the caller's (try again on on_writable).
+    bool send(rte_mbuf* m, bool more = false);
     uint32_t send_space() const { return _tcb->send_space(); }
     // Received in-order bytes, zero-copy (two spans: the ring may wrap);
     // consume() what was used so the window can open.

@@ -611,6 +611,47 @@ TEST_F(EngineTest, OneMebibyteIsEchoedByteExactAndBothSidesCloseGracefully) {
     _no_time_wait_closes = 1;  // the server's
 }
 
+// send(rte_mbuf*): a chain of three segments goes out as its bytes in order
+// and the mbufs go back to the pool (TearDown counts them); one larger than
+// the send space is refused and stays the caller's.
+TEST_F(EngineTest, ChainedMbufIsSentAllOrNothing) {
+    client_conn s;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.opened; }));
+    std::vector<uint8_t> data = random_bytes(3000, 6);
+    rte_mbuf* chain = nullptr;
+    for (std::size_t part = 0; part < 3; ++part) {
+        rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
+        ASSERT_NE(m, nullptr);
+        auto* dst = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 1000));
+        ASSERT_NE(dst, nullptr);
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(part * 1000), 1000, dst);
+        if (chain == nullptr) {
+            chain = m;
+        } else {
+            ASSERT_EQ(rte_pktmbuf_chain(chain, m), 0);
+        }
+    }
+    ASSERT_EQ(chain->nb_segs, 3);
+    uint32_t space = s.conn->send_space();
+    EXPECT_TRUE(s.conn->send(chain));
+    EXPECT_EQ(s.conn->send_space() + data.size(), space);
+
+    rte_mbuf* big = rte_pktmbuf_alloc(_client_port->pool());
+    ASSERT_NE(big, nullptr);
+    big->pkt_len = s.conn->send_space() + 1;  // only the length is read before refusing
+    EXPECT_FALSE(s.conn->send(big));
+    big->pkt_len = 0;
+    rte_pktmbuf_free(big);
+
+    s.shut = true;
+    s.conn->shutdown();
+    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    EXPECT_TRUE(s.received == data);
+    _no_time_wait_closes = 1;  // the server's
+}
+
 TEST_F(EngineTest, PacketCountersOfBothSidesAgreeWithoutLoss) {
     std::vector<uint8_t> data = random_bytes(200000, 2);
     client_conn s;
