@@ -14,6 +14,7 @@ import shlex
 import random
 import re
 import shutil
+import socket
 import struct
 import subprocess
 import time
@@ -227,6 +228,53 @@ def two_lcores(ctx):
             sent, got, n = clients.echo_stream(pair.peer_ns, pair.fptcp_ip, HTTP_PORT, total, timeout=200)
             check(n == total and sent == got, f"echo over two lcores: {n} of {total} bytes, SHA-256 equal: {sent == got}")
             srv.checked_stop()
+
+
+@case("discard_source", timeout=180)
+def discard_source(ctx):
+    """--mode discard swallows 20 MiB and closes after the client's FIN;
+    --mode source sends a sized stream then closes, or an endless one."""
+    total, sized = 20 * MiB, 10 * MiB
+    with netns.veth_pair(ctx.log) as pair:
+        with ctx.serving(pair, "discard", pcap=None) as srv:
+            s = clients.connect(pair.peer_ns, pair.fptcp_ip, HTTP_PORT)
+            try:
+                s.sendall(os.urandom(total))
+                s.shutdown(socket.SHUT_WR)
+                back = clients.recv_all(s, time.monotonic() + 30)
+            finally:
+                s.close()
+            check(back == b"", f"discard sent {len(back)} bytes back")
+            srv.checked_stop()
+        with ctx.serving(pair, "source", pcap=None, extra=("--source-bytes", str(sized))) as srv:
+            s = clients.connect(pair.peer_ns, pair.fptcp_ip, HTTP_PORT)
+            try:
+                got = clients.recv_all(s, time.monotonic() + 60)  # the server closes first
+            finally:
+                s.close()
+            check(len(got) == sized, f"source --source-bytes {sized}: {len(got)} bytes before EOF")
+            check(got[:26] == b"abcdefghijklmnopqrstuvwxyz", f"source bytes: {got[:26]!r}")
+            time.sleep(0.5)  # our FIN reaches the server before it stops
+            summary = srv.checked_stop()
+            if ctx.counters:
+                check(ctx.counter(summary, "active") == 0, f"active != 0 after the sized stream: {summary}")
+        with ctx.serving(pair, "source", pcap=None) as srv:  # --source-bytes 0: endless
+            for _ in range(2):
+                s = clients.connect(pair.peer_ns, pair.fptcp_ip, HTTP_PORT)
+                try:
+                    n, deadline = 0, time.monotonic() + 60
+                    while n < total:
+                        check(time.monotonic() < deadline, f"endless source: only {n} bytes in 60 s")
+                        data = s.recv(1 << 20)
+                        check(data, f"endless source ended after {n} bytes")
+                        n += len(data)
+                finally:
+                    s.close()  # unread data: Linux resets, the server must survive it
+            time.sleep(0.5)
+            summary = srv.checked_stop()
+            if ctx.counters:
+                check(ctx.counter(summary, "active") == 0, f"active != 0 after the endless streams: {summary}")
+        assert_no_stuck(ctx, pair.peer_ns, "after discard and source")
 
 
 @case("echo_100mib", timeout=400)
