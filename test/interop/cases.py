@@ -230,6 +230,19 @@ def two_lcores(ctx):
             srv.checked_stop()
 
 
+@case("ping", timeout=60)
+def ping(ctx):
+    """ICMP echo requests from Linux (what `ping` sends), 0 to 1472 bytes of
+    payload: each answered with its identifier, sequence and payload."""
+    with netns.veth_pair(ctx.log) as pair, ctx.serving(pair, "http", pcap=None) as srv:
+        for seq, size in enumerate((56, 0, 1000, 1472), start=1):
+            payload = os.urandom(size)
+            ident, r_seq, r_payload = clients.icmp_echo(pair.peer_ns, pair.fptcp_ip, payload, 0x4242, seq)
+            check(r_seq == seq and r_payload == payload,
+                  f"echo reply {size} bytes: sequence {r_seq} (want {seq}), payload {'equal' if r_payload == payload else 'differs'}")
+        srv.checked_stop()
+
+
 @case("discard_source", timeout=180)
 def discard_source(ctx):
     """--mode discard swallows 20 MiB and closes after the client's FIN;
