@@ -23,14 +23,46 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
+
+// Every C++ heap allocation of this test binary is counted, so a test can
+// show that a stretch of packet processing allocated nothing (DPDK's mbufs
+// come from mempools, not from the heap).
+namespace {
+std::atomic<uint64_t> heap_allocations{0};
+
+void* counted_allocation(std::size_t n, std::size_t alignment) {
+    heap_allocations.fetch_add(1, std::memory_order_relaxed);
+    std::size_t size = (n + alignment - 1) / alignment * alignment;
+    void* p = alignment <= alignof(std::max_align_t) ? std::malloc(n == 0 ? 1 : n)
+                                                     : std::aligned_alloc(alignment, size == 0 ? alignment : size);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_allocation(n, alignof(std::max_align_t)); }
+void* operator new[](std::size_t n) { return counted_allocation(n, alignof(std::max_align_t)); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_allocation(n, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_allocation(n, static_cast<std::size_t>(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace fptcp::engine {
 namespace {
@@ -698,6 +730,38 @@ TEST_F(RespondingServerTest, ThousandSequentialConnectionsEachGetTheirResponse) 
     EXPECT_EQ(client->time_wait_connections(), static_cast<uint32_t>(count));  // the client closed first
     EXPECT_EQ(server->time_wait_connections(), 0u);
     _no_time_wait_closes = count;
+}
+
+// The per-packet path allocates nothing (issue 3; ARCHITECTURE.md): once
+// ARP has resolved and connect() has kept its config, 200 connections open,
+// exchange a request and a response, close and enter TIME_WAIT on both
+// engines without a single C++ heap allocation. The applications' own
+// memory is reserved beforehand.
+TEST_F(RespondingServerTest, ConnectionsOpenServeAndCloseWithoutHeapAllocation) {
+    constexpr int warm_up = 5, count = 200;
+    std::vector<client_conn> conns(warm_up + count);
+    for (auto& s : conns) {
+        s.to_send = bytes_of("GET /\n");
+        s.close_after = response_size;
+        s.received.reserve(response_size);
+    }
+    auto serve = [&](client_conn& s) {
+        connect(s);
+        return run_until([&] { return s.closed; });
+    };
+    for (int i = 0; i < warm_up; ++i) ASSERT_TRUE(serve(conns[static_cast<std::size_t>(i)]));
+
+    uint64_t before = heap_allocations.load();
+    bool all_served = true;
+    for (int i = warm_up; i < warm_up + count; ++i) all_served = serve(conns[static_cast<std::size_t>(i)]) && all_served;
+    uint64_t allocations = heap_allocations.load() - before;
+
+    ASSERT_TRUE(all_served);
+    EXPECT_EQ(allocations, 0u);
+    EXPECT_EQ(_server_app->requests, static_cast<uint64_t>(warm_up + count));
+    for (const auto& s : conns) EXPECT_EQ(s.received.size(), response_size);
+    run_for(1ms);
+    _no_time_wait_closes = warm_up + count;
 }
 
 TEST_F(EngineTest, ThousandConcurrentConnectionsHeldOpenThenClosed) {
