@@ -10,7 +10,7 @@ Each bad start must exit with the expected status and write exactly one
 line, `fptcp-server: ...` naming the problem, on stderr (besides the
 one-line warning that no hugepages are free) and nothing on stdout. A good
 start on a ring port stopped with SIGINT must exit 0 after its status lines
-and summary. The port cases need root (they reach the EAL); without it they
+and summary, and so must one given --duration 2, by itself. The port cases need root (they reach the EAL); without it they
 are skipped, and the whole test exits 77 (meson: skipped) when nothing ran.
 """
 
@@ -70,6 +70,19 @@ def check_sigint_summary(server, failures):
         failures.append(f"SIGINT: exit {proc.returncode}, stdout {out[-500:]!r}, stderr {err[-500:]!r}")
 
 
+def check_duration(server, failures):
+    """--duration 2 on a ring port: a clean stop by itself, summary, exit 0."""
+    t0 = time.monotonic()
+    res = subprocess.run([server, "--port", f"ring:dur{os.getpid()}", "--ip", "10.99.0.2/24", "--duration", "2",
+                          "--quiet"], capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - t0
+    ok = res.returncode == 0 and "fptcp-server: summary" in res.stdout and 2 <= took < 15
+    print(f"{'ok  ' if ok else 'FAIL'} [--duration 2] exit {res.returncode} after {took:.1f} s")
+    if not ok:
+        failures.append(f"--duration 2: exit {res.returncode} after {took:.1f} s, stdout {res.stdout[-300:]!r}, "
+                        f"stderr {res.stderr[-300:]!r}")
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: server_errors.py BUILD/app/fptcp-server", file=sys.stderr)
@@ -123,6 +136,7 @@ def main(argv):
         expect_one_line(server, ring + ["--pcap", "/nonexistent-fptcp/x.pcapng"], 1,
                         ["--pcap", "/nonexistent-fptcp/x.pcapng"], failures)
         check_sigint_summary(server, failures)
+        check_duration(server, failures)
     else:
         print("skipped the port cases: not root")
 
