@@ -592,21 +592,12 @@ def tshark_count(path, display_filter=None):
     return len(res.stdout.split())
 
 
-def _csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def write_bad_checksum_pcap(path):
     """A one-frame pcap whose TCP checksum is wrong: proves TSHARK_BAD catches it."""
     tcp = struct.pack("!HHIIBBHHH", 1234, 80, 1, 0, 5 << 4, 0x02, 65535, 0xBEEF, 0)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
                      bytes([10, 71, 0, 1]), bytes([10, 71, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", clients.internet_checksum(ip)) + ip[12:]
     frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

@@ -262,7 +262,8 @@ class ConnectionSet:
         self.socks = []
 
 
-def _icmp_checksum(data):
+def internet_checksum(data):
+    """RFC 1071: the ones' complement of the ones' complement sum of data."""
     if len(data) % 2:
         data += b"\0"
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
@@ -278,7 +279,7 @@ def icmp_echo(ns, ip, payload, ident, seq, timeout=5.0):
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     try:
         header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        csum = _icmp_checksum(header + payload)
+        csum = internet_checksum(header + payload)
         s.sendto(struct.pack("!BBHHH", 8, 0, csum, ident, seq) + payload, (ip, 0))
         deadline = time.monotonic() + timeout
         while True:
@@ -294,7 +295,7 @@ def icmp_echo(ns, ip, payload, ident, seq, timeout=5.0):
             icmp = packet[ihl:]
             if src != ip or len(icmp) < 8 or icmp[0] != 0:  # type 0: echo reply
                 continue
-            if _icmp_checksum(icmp) != 0:
+            if internet_checksum(icmp) != 0:
                 raise ClientError(f"echo reply from {ip} with a bad ICMP checksum")
             r_ident, r_seq = struct.unpack("!HH", icmp[4:8])
             if r_ident == ident:
