@@ -21,11 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/engine.hh"
-#include "port/capture.hh"
-#include "port/eal.hh"
-#include "port/kernel_interface.hh"
-#include "port/port.hh"
+#include "fptcp/fptcp.hh"
 #include "server_handler.hh"
 #include "server_options.hh"
 
@@ -160,6 +156,16 @@ void print_drops(const Counters& counters, const char* prefix) {
     }
 }
 
+// Connections by state (TIME_WAIT is `time_wait` above), those not empty.
+void print_connection_states(std::vector<lcore_context>& lcores) {
+    for (auto s = tcp::tcp_state::syn_sent; s != tcp::tcp_state::time_wait;
+         s = static_cast<tcp::tcp_state>(static_cast<int>(s) + 1)) {
+        uint64_t n = 0;
+        for (auto& l : lcores) n += l.engine->connections_in(s);
+        if (n != 0) std::printf("state_%s: %lu\n", tcp::to_string(s).data(), n);
+    }
+}
+
 // After the lcores stopped: their counters directly.
 totals sum_final(std::vector<lcore_context>& lcores) {
     totals sum;
@@ -191,6 +197,7 @@ void print_summary(std::vector<lcore_context>& lcores) {
     std::printf("timeouts: %lu\nfast_recoveries: %lu\nloss_probes: %lu\n", sum.timeouts, sum.fast_recoveries,
                 sum.loss_probes);
     for_each_fault_counter(sum, [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); });
+    print_connection_states(lcores);
     print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
     print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
     print_drops<decltype(rx_drops), wire::parse_error>(rx_drops, "drop_rx_");

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine.hh"
+#include "fptcp/fptcp.hh"
 #include "server_options.hh"
 
 namespace fptcp::app {

@@ -15,9 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/engine.hh"
-#include "port/eal.hh"
-#include "port/port.hh"
+#include "fptcp/fptcp.hh"
 
 namespace {
 

@@ -4,6 +4,7 @@
 //
 //   port::start_eal(...)               the EAL, with fptcp's options
 //   port::port::open(...)              a DPDK port: tap, af_packet, memif, ring, pci
+//   port::configure_kernel_interface   tap: the kernel side's address, link up
 //   engine::engine::create(...)        one engine per lcore, with your handler
 //   engine->listen(port, tcp_config)   passive open
 //   engine->connect(now, ip, port, cfg) active open
@@ -16,6 +17,7 @@
 #include "fptcp/tcp_config.hh"
 #include "port/capture.hh"
 #include "port/eal.hh"
+#include "port/kernel_interface.hh"
 #include "port/port.hh"
 
 namespace fptcp {

@@ -408,7 +408,6 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     c._passive = passive;
     c._announced = !passive;
     c._established = false;
-    c._half_open = false;
     c.user = nullptr;
     c._filed = no_deadline;
     _touched = i;
@@ -430,7 +429,6 @@ void engine::settle(time_point now, connection& c) {
         flush_output(now, &c);
     }
     _dispatching = outer;
-    count_half_open(c);
     tcp::tcp_state s = c._tcb->state();
     if (s == tcp::tcp_state::time_wait) {
         _time_wait.insert(tcp::make_time_wait_entry(*c._tcb, now));
@@ -439,20 +437,23 @@ void engine::settle(time_point now, connection& c) {
         free_slot(c);
         return;
     }
+    count_state(c, s);
     refile_timer(c);
 }
 
-// Every call into a TCB ends in settle(), so the count follows each TCB into
-// and out of SYN_RECEIVED, and is back to zero when it is freed.
-void engine::count_half_open(connection& c) {
-    bool half_open = c._tcb->state() == tcp::tcp_state::syn_received;
-    if (half_open == c._half_open) return;
-    c._half_open = half_open;
-    if (half_open) {
-        ++_half_open;
-    } else {
-        --_half_open;
-    }
+// Every call into a TCB ends in settle(), so the counts follow each TCB from
+// state to state (the half-open count decides when SYN cookies start), and
+// free_slot() takes it out of them.
+void engine::count_state(connection& c, tcp::tcp_state s) {
+    if (s == c._counted) return;
+    if (c._counted != tcp::tcp_state::closed) --_in_state[static_cast<std::size_t>(c._counted)];
+    if (s != tcp::tcp_state::closed) ++_in_state[static_cast<std::size_t>(s)];
+    c._counted = s;
+}
+
+uint32_t engine::connections_in(tcp::tcp_state s) const {
+    if (s == tcp::tcp_state::time_wait) return time_wait_connections();
+    return _in_state[static_cast<std::size_t>(s)];
 }
 
 void engine::dispatch(connection& c, uint8_t ev) {
@@ -471,6 +472,7 @@ void engine::dispatch(connection& c, uint8_t ev) {
 
 void engine::free_slot(connection& c) {
     if (c._established) ++_counters.connections_closed;
+    count_state(c, tcp::tcp_state::closed);
     _wheel.cancel(_timers[c._index]);
     _flows.erase(c._tcb->tuple());
     c._tcb.reset();
@@ -540,6 +542,21 @@ uint32_t connection::send(std::span<const uint8_t> data, bool more) {
     uint32_t n = _tcb->send(_engine->_now, data, _engine->_out, more);
     _engine->after_app_call(*this);
     return n;
+}
+
+// The core keeps bytes, not mbufs (docs/architecture.md, "Buffers"): the
+// payload is copied like send(span)'s.
+bool connection::send(rte_mbuf* m, bool more) {
+    if (m->pkt_len > send_space()) return false;
+    uint32_t taken = 0;
+    for (const rte_mbuf* seg = m; seg != nullptr; seg = seg->next) {
+        taken += _tcb->send(_engine->_now, std::span(rte_pktmbuf_mtod(seg, const uint8_t*), seg->data_len), _engine->_out, true);
+    }
+    if (taken != m->pkt_len) return false;  // a state that takes no data (taken is 0)
+    rte_pktmbuf_free(m);
+    if (!more) _tcb->transmit(_engine->_now, _engine->_out);
+    _engine->after_app_call(*this);
+    return true;
 }
 
 uint32_t connection::readable_size() const {

@@ -49,6 +49,11 @@ public:
     // Copies what fits into the send buffer and sends what the windows allow;
     // with `more`, holds it until the next send without (MSG_MORE).
     uint32_t send(std::span<const uint8_t> data, bool more = false);
+    // The same from an mbuf (chained or not), all or nothing: when
+    // send_space() holds all of it, its bytes are copied into the send
+    // buffer, the mbuf is freed and the result is true; otherwise false, and
+    // the mbuf is still the caller's (try again on on_writable).
+    bool send(rte_mbuf* m, bool more = false);
     uint32_t send_space() const { return _tcb->send_space(); }
     // Received in-order bytes, zero-copy (two spans: the ring may wrap);
     // consume() what was used so the window can open.
@@ -83,7 +88,9 @@ private:
     bool _announced = false;  // the application knows it (on_open, or connect())
     bool _established = false;  // counted in connections_opened
     bool _passive = false;
-    bool _half_open = false;  // counted in engine::half_open_connections()
+    // The state this connection is counted in (engine::connections_in);
+    // closed: not counted (a fresh or freed slot).
+    tcp::tcp_state _counted = tcp::tcp_state::closed;
 };
 
 // The application's callbacks. One indirect call per event is the price of
@@ -155,8 +162,10 @@ public:
     const tcp::tcp_counters& tcp_counters() const { return _out.counters; }
     uint32_t active_connections() const { return _flows.size(); }
     uint32_t time_wait_connections() const { return static_cast<uint32_t>(_time_wait.size()); }
+    // Connections in state `s` on this lcore (TIME_WAIT: the compact entries).
+    uint32_t connections_in(tcp::tcp_state s) const;
     // Connections in SYN_RECEIVED (a SYN flood's half-open TCBs).
-    uint32_t half_open_connections() const { return _half_open; }
+    uint32_t half_open_connections() const { return connections_in(tcp::tcp_state::syn_received); }
     const fault_counters& rx_fault_counters() const { return _fault_rx.counters(); }
     const fault_counters& tx_fault_counters() const { return _fault_tx.counters(); }
 
@@ -171,7 +180,7 @@ public:
     tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
     tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now) const;
     bool syn_flood_pressure(const tcp_config& listening) const {
-        return _half_open >= listening.syn_backlog || _free.empty();
+        return half_open_connections() >= listening.syn_backlog || _free.empty();
     }
     tcp::syn_cookie_jar& syn_cookies() { return _cookies; }
 
@@ -210,7 +219,7 @@ private:
     connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
     const tcp_config* keep_connect_config(const tcp_config& cfg);
     void settle(time_point now, connection& c);
-    void count_half_open(connection& c);
+    void count_state(connection& c, tcp::tcp_state s);
     void after_app_call(connection& c);
     void dispatch(connection& c, uint8_t events);
     void free_slot(connection& c);
@@ -243,7 +252,8 @@ private:
     arp_cache<rte_mbuf*, arp_hold> _arp;
     tcp::isn_generator _isn;
     tcp::syn_cookie_jar _cookies;
-    uint32_t _half_open = 0;  // connections in SYN_RECEIVED
+    static constexpr std::size_t tcp_states = static_cast<std::size_t>(tcp::tcp_state::time_wait) + 1;
+    std::array<uint32_t, tcp_states> _in_state{};  // connections per state (engine::count_state)
     uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
     std::size_t _buffers_size = 0;
     uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made

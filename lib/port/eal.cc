@@ -4,6 +4,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include <net/if.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -147,6 +148,29 @@ std::string first_line(const std::string& text) {
     return "";
 }
 
+// tap:NAME when an interface NAME exists already. The TAP PMD creates the
+// interface, or attaches to a TAP of that name: to a persistent one (`ip
+// tuntap add`) as the user meant, but also, as one more queue, to the TAP of
+// another running process, which would then get half of the traffic. Any
+// other kind of interface makes the PMD fail.
+std::string existing_interface_problem(const std::string& name) {
+    constexpr unsigned long iff_persist = 0x0800;  // linux/if_tun.h
+    std::string dir = "/sys/class/net/" + name;
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) {
+        return "";
+    }
+    std::ifstream flags_file(dir + "/tun_flags");
+    unsigned long flags = 0;
+    if (!(flags_file >> std::hex >> flags)) {
+        return "'" + name + "' exists and is not a TAP interface";
+    }
+    if ((flags & iff_persist) == 0) {
+        return "the TAP interface '" + name + "' is in use by another process (another fptcp-server?)";
+    }
+    return "";
+}
+
 }  // namespace
 
 bool hugepages_available() {
@@ -181,6 +205,39 @@ std::string check_port_privileges(const std::vector<port_spec>& ports) {
             }
             break;
         case kind::memif:
+        case kind::ring:
+            break;
+        }
+    }
+    return "";
+}
+
+std::string check_port_targets(const std::vector<port_spec>& ports) {
+    std::error_code ec;
+    for (const auto& spec : ports) {
+        switch (spec.type) {
+        case kind::af_packet:
+            if (::if_nametoindex(spec.name.c_str()) == 0) {
+                return "port " + to_string(spec) + ": no network interface '" + spec.name + "' (ip link lists them)";
+            }
+            break;
+        case kind::memif: {
+            std::filesystem::path directory = std::filesystem::path(spec.name).parent_path();
+            if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
+                return "port " + to_string(spec) + ": the socket's directory '" + directory.string() + "' does not exist";
+            }
+            break;
+        }
+        case kind::pci:
+            if (!std::filesystem::exists("/sys/bus/pci/devices/" + spec.name, ec)) {
+                return "port " + to_string(spec) + ": no PCI device " + spec.name + " (lspci -D lists them)";
+            }
+            break;
+        case kind::tap:
+            if (auto problem = existing_interface_problem(spec.name); !problem.empty()) {
+                return "port " + to_string(spec) + ": " + problem;
+            }
+            break;
         case kind::ring:
             break;
         }
@@ -250,6 +307,9 @@ std::string start_eal(const eal_settings& settings, const char* program_name) {
         }
     }
     if (auto error = check_port_privileges(settings.ports); !error.empty()) {
+        return error;
+    }
+    if (auto error = check_port_targets(settings.ports); !error.empty()) {
         return error;
     }
     for (const auto& spec : settings.ports) {

@@ -28,12 +28,20 @@ bool hugepages_available();
 // root. ring and memif need nothing.
 std::string check_port_privileges(const std::vector<port_spec>& ports);
 
+// Empty when what each port names exists, else one line saying what is
+// missing or wrong: an af_packet interface, a memif socket's directory, a
+// PCI device, a tap name taken by an interface that is not a TAP or by the
+// TAP of another process. Checked before the EAL starts, whose drivers would otherwise
+// report it in several lines of their own.
+std::string check_port_targets(const std::vector<port_spec>& ports);
+
 // The argv given to rte_eal_init (argv[0] = program_name), without touching
 // the system: `hugepages` says whether hugepages are used.
 std::vector<std::string> eal_arguments(const eal_settings& settings, const char* program_name, bool hugepages);
 
 // Starts the EAL once per process. Empty on success, else one line (bad
-// arguments, missing privileges, rte_strerror(rte_errno) of rte_eal_init).
+// arguments, missing privileges or targets, rte_strerror(rte_errno) of
+// rte_eal_init).
 // Without free hugepages, or with allow_hugepages false, runs with
 // --no-huge -m memory_mb; the former prints a one-line warning on stderr.
 std::string start_eal(const eal_settings& settings, const char* program_name);

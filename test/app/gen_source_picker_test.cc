@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <random>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -111,6 +112,22 @@ TEST(SourcePicker, ToeplitzReferenceMatchesMicrosoftsVerificationSuite) {
     // "Verifying the RSS Hash Calculation", IPv4 with TCP, first two rows.
     EXPECT_EQ(toeplitz(microsoft_key, rss_input(ip(66, 9, 149, 187), ip(161, 142, 100, 80), 2794, 1766)), 0x51ccc178u);
     EXPECT_EQ(toeplitz(microsoft_key, rss_input(ip(199, 92, 111, 2), ip(65, 69, 140, 83), 14230, 4739)), 0xc626b0eau);
+}
+
+// The key lib/port programs (0x6d5a repeated) gives both directions of a
+// flow the same Toeplitz hash, so RSS puts them on the same queue; a
+// general key (Microsoft's) does not.
+TEST(SourcePicker, SymmetricKeyHashesBothDirectionsAlike) {
+    std::mt19937 rng(11);
+    int asymmetric_with_microsoft_key = 0;
+    for (int i = 0; i < 1000; ++i) {
+        uint32_t a = rng(), b = rng();
+        auto pa = static_cast<uint16_t>(rng()), pb = static_cast<uint16_t>(rng());
+        ASSERT_EQ(toeplitz(symmetric_key(), rss_input(a, b, pa, pb)), toeplitz(symmetric_key(), rss_input(b, a, pb, pa)));
+        asymmetric_with_microsoft_key +=
+            toeplitz(microsoft_key, rss_input(a, b, pa, pb)) != toeplitz(microsoft_key, rss_input(b, a, pb, pa));
+    }
+    EXPECT_GT(asymmetric_with_microsoft_key, 900);
 }
 
 TEST(SourcePicker, ReplyHashIsDpdksSoftRssOfTheReversedTuple) {

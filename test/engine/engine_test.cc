@@ -23,14 +23,46 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
+
+// Every C++ heap allocation of this test binary is counted, so a test can
+// show that a stretch of packet processing allocated nothing (DPDK's mbufs
+// come from mempools, not from the heap).
+namespace {
+std::atomic<uint64_t> heap_allocations{0};
+
+void* counted_allocation(std::size_t n, std::size_t alignment) {
+    heap_allocations.fetch_add(1, std::memory_order_relaxed);
+    std::size_t size = (n + alignment - 1) / alignment * alignment;
+    void* p = alignment <= alignof(std::max_align_t) ? std::malloc(n == 0 ? 1 : n)
+                                                     : std::aligned_alloc(alignment, size == 0 ? alignment : size);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_allocation(n, alignof(std::max_align_t)); }
+void* operator new[](std::size_t n) { return counted_allocation(n, alignof(std::max_align_t)); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_allocation(n, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_allocation(n, static_cast<std::size_t>(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace fptcp::engine {
 namespace {
@@ -611,6 +643,47 @@ TEST_F(EngineTest, OneMebibyteIsEchoedByteExactAndBothSidesCloseGracefully) {
     _no_time_wait_closes = 1;  // the server's
 }
 
+// send(rte_mbuf*): a chain of three segments goes out as its bytes in order
+// and the mbufs go back to the pool (TearDown counts them); one larger than
+// the send space is refused and stays the caller's.
+TEST_F(EngineTest, ChainedMbufIsSentAllOrNothing) {
+    client_conn s;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.opened; }));
+    std::vector<uint8_t> data = random_bytes(3000, 6);
+    rte_mbuf* chain = nullptr;
+    for (std::size_t part = 0; part < 3; ++part) {
+        rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
+        ASSERT_NE(m, nullptr);
+        auto* dst = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 1000));
+        ASSERT_NE(dst, nullptr);
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(part * 1000), 1000, dst);
+        if (chain == nullptr) {
+            chain = m;
+        } else {
+            ASSERT_EQ(rte_pktmbuf_chain(chain, m), 0);
+        }
+    }
+    ASSERT_EQ(chain->nb_segs, 3);
+    uint32_t space = s.conn->send_space();
+    EXPECT_TRUE(s.conn->send(chain));
+    EXPECT_EQ(s.conn->send_space() + data.size(), space);
+
+    rte_mbuf* big = rte_pktmbuf_alloc(_client_port->pool());
+    ASSERT_NE(big, nullptr);
+    big->pkt_len = s.conn->send_space() + 1;  // only the length is read before refusing
+    EXPECT_FALSE(s.conn->send(big));
+    big->pkt_len = 0;
+    rte_pktmbuf_free(big);
+
+    s.shut = true;
+    s.conn->shutdown();
+    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    EXPECT_TRUE(s.received == data);
+    _no_time_wait_closes = 1;  // the server's
+}
+
 TEST_F(EngineTest, PacketCountersOfBothSidesAgreeWithoutLoss) {
     std::vector<uint8_t> data = random_bytes(200000, 2);
     client_conn s;
@@ -659,6 +732,38 @@ TEST_F(RespondingServerTest, ThousandSequentialConnectionsEachGetTheirResponse) 
     _no_time_wait_closes = count;
 }
 
+// The per-packet path allocates nothing (issue 3; ARCHITECTURE.md): once
+// ARP has resolved and connect() has kept its config, 200 connections open,
+// exchange a request and a response, close and enter TIME_WAIT on both
+// engines without a single C++ heap allocation. The applications' own
+// memory is reserved beforehand.
+TEST_F(RespondingServerTest, ConnectionsOpenServeAndCloseWithoutHeapAllocation) {
+    constexpr int warm_up = 5, count = 200;
+    std::vector<client_conn> conns(warm_up + count);
+    for (auto& s : conns) {
+        s.to_send = bytes_of("GET /\n");
+        s.close_after = response_size;
+        s.received.reserve(response_size);
+    }
+    auto serve = [&](client_conn& s) {
+        connect(s);
+        return run_until([&] { return s.closed; });
+    };
+    for (int i = 0; i < warm_up; ++i) ASSERT_TRUE(serve(conns[static_cast<std::size_t>(i)]));
+
+    uint64_t before = heap_allocations.load();
+    bool all_served = true;
+    for (int i = warm_up; i < warm_up + count; ++i) all_served = serve(conns[static_cast<std::size_t>(i)]) && all_served;
+    uint64_t allocations = heap_allocations.load() - before;
+
+    ASSERT_TRUE(all_served);
+    EXPECT_EQ(allocations, 0u);
+    EXPECT_EQ(_server_app->requests, static_cast<uint64_t>(warm_up + count));
+    for (const auto& s : conns) EXPECT_EQ(s.received.size(), response_size);
+    run_for(1ms);
+    _no_time_wait_closes = warm_up + count;
+}
+
 TEST_F(EngineTest, ThousandConcurrentConnectionsHeldOpenThenClosed) {
     constexpr int count = 1000;
     std::vector<client_conn> conns(count);
@@ -674,16 +779,26 @@ TEST_F(EngineTest, ThousandConcurrentConnectionsHeldOpenThenClosed) {
     run_for(1ms);
     EXPECT_EQ(client->active_connections(), static_cast<uint32_t>(count));
     EXPECT_EQ(server->active_connections(), static_cast<uint32_t>(count));
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
+    EXPECT_EQ(server->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
 
     for (auto& s : conns) {
         s.close_called = true;
         s.conn->close();
     }
+    // Counted by state as the FINs leave, before any of them arrived.
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::established), 0u);
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::fin_wait_1), static_cast<uint32_t>(count));
+    EXPECT_EQ(server->connections_in(tcp::tcp_state::established), static_cast<uint32_t>(count));
     ASSERT_TRUE(run_until([&] { return _client_app.closed == count; }));
     run_for(1ms);
     EXPECT_EQ(client->active_connections(), 0u);
     EXPECT_EQ(server->active_connections(), 0u);
+    for (auto s = tcp::tcp_state::closed; s != tcp::tcp_state::time_wait; s = static_cast<tcp::tcp_state>(static_cast<int>(s) + 1)) {
+        EXPECT_EQ(client->connections_in(s) + server->connections_in(s), 0u) << tcp::to_string(s);
+    }
     EXPECT_EQ(client->time_wait_connections(), static_cast<uint32_t>(count));
+    EXPECT_EQ(client->connections_in(tcp::tcp_state::time_wait), static_cast<uint32_t>(count));
     EXPECT_EQ(_server_app->closed[static_cast<std::size_t>(close_reason::normal)], static_cast<uint64_t>(count));
     for (const auto& s : conns) EXPECT_EQ(s.reason, close_reason::normal);
     _no_time_wait_closes = count;
@@ -949,6 +1064,155 @@ TEST_F(WiredEngineTest, OneMebibyteEchoSurvivesTwoPercentLoss) {
     // LAST_ACK, retransmitting its FIN; give it time.
     ASSERT_TRUE(run_until([&] { return server->active_connections() == 0; }));
     _no_time_wait_closes = 1;
+}
+
+// ---------------------------------------------------------------------------
+// Several lcores without RSS (docs/architecture.md, "Several lcores"): two
+// engines per side on one ring port of two queue pairs (ring ports have no
+// RSS), joined by a mailbox grid per side. Each engine polls its own RX
+// queue and hands the TCP frames of flows another engine owns to it through
+// the grid; ARP frames are shared. The test polls all four in turn.
+
+class SoftwareDispatchTest : public testing::Test {
+protected:
+    static constexpr uint16_t lcores = 2;
+    static constexpr uint32_t max_connections = 1024;
+    static constexpr std::size_t response_size = 2000;
+
+    struct side {
+        std::unique_ptr<port::port> port;
+        mailbox_grid grid{lcores};
+        std::array<std::unique_ptr<engine>, lcores> engines;
+        unsigned pool_start = 0;
+
+        uint64_t sum(uint64_t engine_counters::*field) const {
+            uint64_t n = 0;
+            for (const auto& e : engines) n += e->counters().*field;
+            return n;
+        }
+    };
+
+    void SetUp() override {
+        static unsigned link_counter = 0;
+        std::string link = "disp" + std::to_string(link_counter++);
+        std::string error;
+        _cfg.msl = msl;
+        // The server opens the link first: it sets the number of rings
+        // both ways, so both sides get two RX and two TX queues.
+        for (side* sd : {&_server, &_client}) {
+            sd->port = port::port::open(ring_spec(link), sd == &_server ? 1 : 0,
+                                        port::port_settings{.rx_queues = lcores, .tx_queues = lcores}, error);
+            ASSERT_NE(sd->port, nullptr) << error;
+            ASSERT_EQ(sd->port->queues(), lcores);
+            ASSERT_FALSE(sd->port->rss());
+            sd->pool_start = rte_mempool_avail_count(sd->port->pool());
+        }
+        for (uint16_t i = 0; i < lcores; ++i) {
+            _server_apps[i] = std::make_unique<server_app>(server_mode::respond, max_connections, response_size);
+            _server.engines[i] = make_engine(_server, i, server_ip, *_server_apps[i], error);
+            ASSERT_NE(_server.engines[i], nullptr) << error;
+            ASSERT_TRUE(_server.engines[i]->listen(server_port, _cfg, error)) << error;
+            _client.engines[i] = make_engine(_client, i, client_ip, _client_apps[i], error);
+            ASSERT_NE(_client.engines[i], nullptr) << error;
+        }
+    }
+
+    std::unique_ptr<engine> make_engine(side& sd, uint16_t lcore, uint32_t ip, handler& h, std::string& error) {
+        engine_settings s;
+        s.ip = ip;
+        s.max_connections = max_connections;
+        s.max_time_wait = max_connections;
+        s.queue = lcore;
+        s.mailboxes = &sd.grid;
+        s.dispatch_tcp = true;
+        return engine::create(*sd.port, s, h, error);
+    }
+
+    void round() {
+        for (side* sd : {&_client, &_server}) {
+            for (auto& e : sd->engines) e->poll(now);
+        }
+        now += poll_step;
+    }
+
+    template <class P>
+    bool run_until(P pred, duration limit = 60s) {
+        time_point end = now + limit;
+        while (!pred()) {
+            if (now > end) return false;
+            round();
+        }
+        return true;
+    }
+
+    tcp_config _cfg;
+    side _server, _client;
+    std::array<std::unique_ptr<server_app>, lcores> _server_apps;
+    std::array<client_app, lcores> _client_apps;
+    time_point now{};
+};
+
+TEST_F(SoftwareDispatchTest, FlowsReachTheirOwnerLcoreThroughTheMailboxes) {
+    constexpr int per_lcore = 200;
+    std::array<std::vector<client_conn>, lcores> conns{std::vector<client_conn>(per_lcore),
+                                                       std::vector<client_conn>(per_lcore)};
+    std::array<uint64_t, lcores> served_by{};  // the server lcore that owns each flow
+    auto open = [&](uint16_t lcore, client_conn& s) {
+        s.to_send = bytes_of("GET /\n");
+        s.close_after = response_size;
+        s.conn = _client.engines[lcore]->connect(now, server_ip, server_port, _cfg, &s);
+        ASSERT_NE(s.conn, nullptr);
+        // The source port was chosen so that the client's own dispatch
+        // brings the replies back to the lcore that opened it.
+        EXPECT_EQ(software_owner(s.conn->tuple(), lcores), lcore);
+        ++served_by[software_owner(s.conn->tuple().reversed(), lcores)];
+    };
+    // One connection per lcore first: ARP resolves (each engine its own
+    // cache), then the rest, fifty per round.
+    for (uint16_t i = 0; i < lcores; ++i) open(i, conns[i][0]);
+    ASSERT_TRUE(run_until([&] { return conns[0][0].opened && conns[1][0].opened; }));
+    for (int k = 1; k < per_lcore; ++k) {
+        for (uint16_t i = 0; i < lcores; ++i) open(i, conns[i][static_cast<std::size_t>(k)]);
+        if (k % 50 == 0) round();
+    }
+    auto closed = [&] { return _client_apps[0].closed + _client_apps[1].closed; };
+    ASSERT_TRUE(run_until([&] { return closed() == lcores * per_lcore; }));
+    for (const auto& v : conns) {
+        for (const auto& s : v) {
+            EXPECT_EQ(s.reason, close_reason::normal);
+            EXPECT_EQ(s.received.size(), response_size);
+        }
+    }
+    // Each server lcore served exactly the flows the hash gave it, whichever
+    // queue their frames arrived on (the client lcore that sent them).
+    for (uint16_t i = 0; i < lcores; ++i) {
+        EXPECT_GT(served_by[i], 0u);
+        EXPECT_EQ(_server.engines[i]->counters().connections_opened, served_by[i]) << "server lcore " << i;
+        EXPECT_GT(_server.engines[i]->counters().rx_packets, 0u) << "server lcore " << i << " polled nothing";
+    }
+    EXPECT_EQ(_server_apps[0]->requests + _server_apps[1]->requests, uint64_t{lcores * per_lcore});
+    // Every frame one side sent, the other took off the wire.
+    EXPECT_EQ(_client.sum(&engine_counters::tx_packets), _server.sum(&engine_counters::rx_packets));
+    EXPECT_EQ(_server.sum(&engine_counters::tx_packets), _client.sum(&engine_counters::rx_packets));
+    for (side* sd : {&_client, &_server}) {
+        for (auto& e : sd->engines) {
+            EXPECT_EQ(e->counters().drops[static_cast<std::size_t>(engine_drop::mailbox_full)], 0u);
+            EXPECT_EQ(e->tcp_counters().retransmits, 0u);
+        }
+    }
+
+    // The client closed first: TIME_WAIT on its side, reaped after 2*MSL;
+    // then every mbuf is back in its pool (none left in a mailbox).
+    now += 2 * msl + 10ms;
+    for (int i = 0; i < 10; ++i) round();
+    for (side* sd : {&_client, &_server}) {
+        for (auto& e : sd->engines) {
+            EXPECT_EQ(e->active_connections(), 0u);
+            EXPECT_EQ(e->time_wait_connections(), 0u);
+        }
+        sd->engines = {};
+        EXPECT_EQ(rte_mempool_avail_count(sd->port->pool()), sd->pool_start);
+    }
 }
 
 }  // namespace

@@ -260,3 +260,45 @@ class ConnectionSet:
         for s in self.socks:
             s.close()
         self.socks = []
+
+
+def internet_checksum(data):
+    """RFC 1071: the ones' complement of the ones' complement sum of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def icmp_echo(ns, ip, payload, ident, seq, timeout=5.0):
+    """One ICMP echo request (what `ping` sends) from namespace ns; returns the
+    reply's (identifier, sequence, payload), or raises ClientError."""
+    with netns.entered(ns):
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    try:
+        header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+        csum = internet_checksum(header + payload)
+        s.sendto(struct.pack("!BBHHH", 8, 0, csum, ident, seq) + payload, (ip, 0))
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ClientError(f"no echo reply from {ip} (id {ident}, seq {seq})")
+            s.settimeout(left)
+            try:
+                packet, (src, _) = s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            ihl = (packet[0] & 0x0F) * 4
+            icmp = packet[ihl:]
+            if src != ip or len(icmp) < 8 or icmp[0] != 0:  # type 0: echo reply
+                continue
+            if internet_checksum(icmp) != 0:
+                raise ClientError(f"echo reply from {ip} with a bad ICMP checksum")
+            r_ident, r_seq = struct.unpack("!HH", icmp[4:8])
+            if r_ident == ident:
+                return r_ident, r_seq, icmp[8:]
+    finally:
+        s.close()

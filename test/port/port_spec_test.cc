@@ -2,9 +2,15 @@
 #include "port/eal.hh"
 #include "port/port_spec.hh"
 
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -303,6 +309,68 @@ TEST(PortPrivileges, RootMayOpenEveryKind) {
         GTEST_SKIP() << "not root";
     }
     EXPECT_EQ(check_port_privileges({parse_ok("tap:t"), parse_ok("af_packet:v"), parse_ok("pci:01:00.0")}), "");
+}
+
+TEST(PortTargets, WhatExistsPasses) {
+    EXPECT_EQ(check_port_targets({parse_ok("af_packet:lo"), parse_ok("memif:/tmp/fptcp-memif.sock"),
+                                  parse_ok("memif:relative.sock"), parse_ok("ring:r"), parse_ok("tap:fptcp-new0")}),
+              "");
+}
+
+TEST(PortTargets, WhatIsMissingGetsOneLineNamingIt) {
+    EXPECT_EQ(check_port_targets({parse_ok("af_packet:fptcp-nx0")}),
+              "port af_packet:fptcp-nx0: no network interface 'fptcp-nx0' (ip link lists them)");
+    EXPECT_EQ(check_port_targets({parse_ok("memif:/nonexistent-fptcp/s,role=server")}),
+              "port memif:/nonexistent-fptcp/s,role=server: the socket's directory '/nonexistent-fptcp' does not exist");
+    EXPECT_EQ(check_port_targets({parse_ok("pci:ffff:ff:1f.7")}),
+              "port pci:ffff:ff:1f.7: no PCI device ffff:ff:1f.7 (lspci -D lists them)");
+    EXPECT_EQ(check_port_targets({parse_ok("tap:lo")}), "port tap:lo: 'lo' exists and is not a TAP interface");
+    // The first missing one, in order.
+    EXPECT_TRUE(contains(check_port_targets({parse_ok("af_packet:lo"), parse_ok("af_packet:fptcp-nx1")}), "fptcp-nx1"));
+}
+
+// A TAP opened on /dev/net/tun by this process, like a running fptcp's;
+// `persist` makes it outlive the descriptor, like `ip tuntap add`.
+class own_tap {
+public:
+    own_tap(const char* name, bool persist) : _fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC)) {
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+        _ok = _fd >= 0 && ::ioctl(_fd, TUNSETIFF, &ifr) == 0 && (!persist || ::ioctl(_fd, TUNSETPERSIST, 1) == 0);
+    }
+    ~own_tap() {
+        if (_fd >= 0) {
+            ::ioctl(_fd, TUNSETPERSIST, 0);
+            ::close(_fd);
+        }
+    }
+    own_tap(const own_tap&) = delete;
+    own_tap& operator=(const own_tap&) = delete;
+    bool ok() const { return _ok; }
+
+private:
+    int _fd;
+    bool _ok = false;
+};
+
+TEST(PortTargets, ATapAnotherProcessHoldsIsRefusedAPersistentOneIsNot) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to create a TAP";
+    }
+    std::string name = "fptcp-tt" + std::to_string(::getpid() % 100000);
+    {
+        own_tap held(name.c_str(), false);
+        ASSERT_TRUE(held.ok());
+        EXPECT_EQ(check_port_targets({parse_ok("tap:" + name)}),
+                  "port tap:" + name + ": the TAP interface '" + name + "' is in use by another process (another fptcp-server?)");
+    }
+    {
+        own_tap persistent(name.c_str(), true);
+        ASSERT_TRUE(persistent.ok());
+        EXPECT_EQ(check_port_targets({parse_ok("tap:" + name)}), "");
+    }
+    EXPECT_EQ(check_port_targets({parse_ok("tap:" + name)}), "") << "gone with its descriptor";
 }
 
 }  // namespace
