@@ -119,6 +119,16 @@ bool engine::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
     return true;
 }
 
+bool engine::stop_listening(uint16_t port) {
+    for (listener& l : _listeners) {
+        if (l.open && l.port == port) {
+            l.open = false;
+            return true;
+        }
+    }
+    return false;
+}
+
 // ---------------------------------------------------------------------------
 // The loop
 
@@ -372,7 +382,7 @@ tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
 const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
     if (t.local_ip != _settings.ip) return nullptr;
     for (const listener& l : _listeners) {
-        if (l.port == t.local_port) return &l.cfg;
+        if (l.open && l.port == t.local_port) return &l.cfg;
     }
     return nullptr;
 }

@@ -150,6 +150,11 @@ public:
     // Passive open on `port` with these TCP settings; false (and `error`) when
     // the settings exceed the engine's buffers or too many listeners exist.
     bool listen(uint16_t port, const tcp_config& cfg, std::string& error);
+    // RFC 9293 3.10.4, CLOSE in LISTEN: later SYNs to `port` are refused
+    // with RST; connections it already accepted go on. False when nothing
+    // listens on `port`. The listener's entry stays (connections point to
+    // its tcp_config) and still counts toward max_listeners.
+    bool stop_listening(uint16_t port);
     // Active open; nullptr when no connection slot or local port is free.
     connection* connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
                         void* user = nullptr);
@@ -196,6 +201,7 @@ private:
     struct listener {
         uint16_t port;
         tcp_config cfg;
+        bool open = true;
     };
 
     engine(port::port& p, const engine_settings& s, handler& h);

@@ -937,6 +937,34 @@ TEST_F(EngineTest, ListenersAddedLaterLeaveOpenConnectionsIntact) {
     _no_time_wait_closes = 1;
 }
 
+// RFC 9293 3.10.4, CLOSE in LISTEN (the LISTEN -> CLOSED arrow): the open
+// connection it accepted goes on; a new SYN is refused.
+TEST_F(EngineTest, StoppedListenerRefusesNewConnectionsAndKeepsOpenOnes) {
+    std::vector<uint8_t> data = random_bytes(100000, 6);
+    client_conn open;
+    open.to_send = data;
+    connect(open);
+    ASSERT_TRUE(run_until([&] { return open.opened && _server_app->opened == 1; }));
+    EXPECT_TRUE(server->stop_listening(server_port));
+    EXPECT_FALSE(server->stop_listening(server_port));  // nothing listens any more
+    client_conn late;
+    late.conn = client->connect(now, server_ip, server_port, _cfg, &late);
+    ASSERT_NE(late.conn, nullptr);
+    ASSERT_TRUE(run_until([&] { return late.closed; }));
+    EXPECT_FALSE(late.opened);
+    EXPECT_EQ(late.reason, close_reason::reset_by_peer);
+    open.shutdown_after_send = true;
+    if (open.sent == data.size()) {
+        open.shut = true;
+        open.conn->shutdown();
+    }
+    ASSERT_TRUE(run_until([&] { return open.closed; }));
+    EXPECT_EQ(open.reason, close_reason::normal);
+    EXPECT_TRUE(open.received == data);
+    _no_time_wait_closes = 1;
+    _allow_server.tcp[static_cast<std::size_t>(tcp::tcp_drop::closed_port)] = 1;
+}
+
 // ---------------------------------------------------------------------------
 // SYN flood (RFC 4987 3.6)
 
