@@ -297,7 +297,8 @@ void tcb::transmit(time_point now, tcp_output& out) {
 // restart turned off cwnd stays, but the idle time must not count as
 // congestion avoidance time either (RFC 9438 5.8).
 void tcb::restart_after_idle(time_point now) {
-    if (_snd.una != _snd.max || _sndbuf.size() == 0 || std::chrono::milliseconds(to_ms32(now) - _last_data_sent_ms) <= _rtt.rto()) return;
+    std::chrono::milliseconds idle(to_ms32(now) - _last_data_sent_ms);
+    if (_snd.una != _snd.max || _sndbuf.size() == 0 || idle <= _rtt.rto()) return;
     if (_cfg->slow_start_after_idle) {
         _cc.on_idle_restart(now, _snd.mss);
     } else {
