@@ -78,6 +78,18 @@ constexpr duration poll_step = 10us;   // manual time per busy poll round
 constexpr duration idle_step = 1ms;    // per round in which no frame moved
 constexpr auto msl = std::chrono::seconds(1);
 
+// Calls round() (which advances `now`) until pred() holds; false once
+// `limit` of manual time has passed without it.
+template <class P, class R>
+bool rounds_until(const time_point& now, duration limit, P pred, R round) {
+    time_point end = now + limit;
+    while (!pred()) {
+        if (now > end) return false;
+        round();
+    }
+    return true;
+}
+
 std::span<const uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 std::vector<uint8_t> random_bytes(std::size_t n, uint32_t seed) {
@@ -454,12 +466,7 @@ protected:
     // Rounds until pred() holds; false if it did not within `limit` of manual time.
     template <class P>
     bool run_until(P pred, duration limit = 120s) {
-        time_point end = now + limit;
-        while (!pred()) {
-            if (now > end) return false;
-            round();
-        }
-        return true;
+        return rounds_until(now, limit, pred, [this] { round(); });
     }
 
     void run_for(duration d) {
@@ -1165,12 +1172,7 @@ protected:
 
     template <class P>
     bool run_until(P pred, duration limit = 60s) {
-        time_point end = now + limit;
-        while (!pred()) {
-            if (now > end) return false;
-            round();
-        }
-        return true;
+        return rounds_until(now, limit, pred, [this] { round(); });
     }
 
     tcp_config _cfg;
