@@ -81,19 +81,19 @@ constexpr uint64_t window(int64_t t, uint32_t k, uint32_t w_max, uint32_t mss) {
 }  // namespace cubic
 
 class congestion_control {
-    static constexpr time_point no_epoch = time_point::min();
-
-    time_point _epoch_start = no_epoch;  // CUBIC: start of the congestion avoidance stage (RFC 9438 4.2)
+    uint32_t _epoch_start_ms = 0;  // CUBIC: start of the congestion avoidance stage (RFC 9438 4.2), to_ms32
     uint32_t _cwnd = 0;
     uint32_t _ssthresh = UINT32_MAX;  // RFC 5681 3.1: arbitrarily high at first
     // CUBIC only (RFC 9438), bytes. _w_max is 0 before the first congestion
     // event and after a timeout: the next stage takes W_max = cwnd_epoch, K = 0 (4.8).
     uint32_t _w_max = 0;
     uint32_t _k = 0;            // K in cubic ticks (4.2 figure 2)
-    uint32_t _cwnd_prior = 0;   // cwnd before the last reduction (4.6), for alpha_cubic (4.3)
+    uint32_t _cwnd_prior = 0;      // cwnd before the last reduction (RFC 9438 4.6), for alpha_cubic (4.3) and undo
+    uint32_t _ssthresh_prior = 0;  // ssthresh before the last fast recovery, for undo
     uint32_t _w_est = 0;        // the Reno-friendly estimate (4.3)
     uint32_t _w_est_acked = 0;  // bytes acknowledged not yet counted into _w_est
     congestion_algorithm _algorithm = congestion_algorithm::cubic;
+    bool _in_stage = false;  // CUBIC: _epoch_start_ms is set; the next ACK starts a stage when not
 
 public:
     static constexpr uint32_t initial_segments = 10;  // RFC 6928
@@ -139,11 +139,23 @@ public:
             // lowers the plateau further.
             _w_max = _cwnd < _w_max ? static_cast<uint32_t>(_cwnd * cubic::convergence_num / cubic::convergence_den)
                                     : _cwnd;
-            _cwnd_prior = _cwnd;
-            _epoch_start = no_epoch;  // the next stage starts at the next ACK (4.2)
+            _in_stage = false;  // the next stage starts at the next ACK (4.2)
         }
+        _cwnd_prior = _cwnd;
+        _ssthresh_prior = _ssthresh;
         _ssthresh = reduced_ssthresh(flight, mss);
         _cwnd = _ssthresh;
+    }
+
+    // The last fast recovery proved spurious (every retransmission was a
+    // duplicate, RFC 3708): the reduction is undone, as RFC 4015 3.2 and
+    // RFC 9438 4.9 allow, restoring cwnd and ssthresh when they are larger
+    // (Linux's tcp_undo_cwnd_reduction). CUBIC starts a new stage at the
+    // next ACK, at or above W_max, so its curve climbs from there.
+    void undo_recovery() {
+        _cwnd = std::max(_cwnd, _cwnd_prior);
+        _ssthresh = std::max(_ssthresh, _ssthresh_prior);
+        _in_stage = false;
     }
 
     // Recovery over (RFC 6582 3.2 step 3, option 1): cwnd = min(ssthresh,
@@ -156,7 +168,7 @@ public:
         if (_algorithm == congestion_algorithm::cubic) {
             _cwnd_prior = _cwnd;
             _w_max = 0;  // 4.8: the next stage takes K = 0 and W_max = cwnd_epoch
-            _epoch_start = no_epoch;
+            _in_stage = false;
         }
         _ssthresh = reduced_ssthresh(flight, mss);
         _cwnd = mss;
@@ -177,7 +189,7 @@ public:
     // restart (tcp_config::slow_start_after_idle off): cwnd stays, but CUBIC
     // starts a new congestion avoidance stage at the next ACK so that the
     // idle time does not count in t (RFC 9438 5.8).
-    void on_idle() { _epoch_start = no_epoch; }
+    void on_idle() { _in_stage = false; }
 
 private:
     void grow(uint64_t bytes) { _cwnd = static_cast<uint32_t>(std::min<uint64_t>(_cwnd + bytes, UINT32_MAX)); }
@@ -197,9 +209,9 @@ private:
 
     // RFC 9438 4.2 to 4.5, on an ACK in congestion avoidance.
     void cubic_avoidance(time_point now, uint32_t acked, uint32_t mss, duration srtt) {
-        if (_epoch_start == no_epoch) begin_cubic_stage(now, mss);
+        if (!_in_stage) begin_cubic_stage(now, mss);
         grow_w_est(acked, mss);
-        int64_t t = cubic::to_ticks(now - _epoch_start);
+        int64_t t = cubic::to_ticks(std::chrono::milliseconds(to_ms32(now) - _epoch_start_ms));
         if (cubic::window(t, _k, _w_max, mss) < _w_est) {
             _cwnd = std::max(_cwnd, _w_est);  // 4.3: the Reno-friendly region
             return;
@@ -215,7 +227,8 @@ private:
     // The first ACK of a congestion avoidance stage (4.2): epoch_start,
     // cwnd_epoch = cwnd, K, and W_est = cwnd_epoch (4.3).
     void begin_cubic_stage(time_point now, uint32_t mss) {
-        _epoch_start = now;
+        _epoch_start_ms = to_ms32(now);
+        _in_stage = true;
         _w_est = _cwnd;
         _w_est_acked = 0;
         if (_w_max <= _cwnd) {

@@ -212,6 +212,7 @@ void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     outgoing_segment& s = begin_segment(now, seq, flags, out);
     s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
     ++out.counters.retransmits;
+    count_retransmission_for_undo();
     seq_num resent_end = seq + seq_len(data + (fin ? 1 : 0));
     watch_retransmission(seq, resent_end);
     if (_rtt_timing && !before(_rtt_seq, seq) && before(_rtt_seq, resent_end)) _rtt_timing = false;  // Karn

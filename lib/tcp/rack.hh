@@ -7,17 +7,24 @@
 // a byte ring without per-segment records, so the times live in a small
 // ledger of marks. New data leaves in sequence order, so send times grow
 // with the sequence number and a mark says: the octets from the previous
-// mark's end up to `end` were sent by time `sent`. Sends at the same
+// mark's end up to `end` were sent at `sent`. Sends at the same
 // microsecond share a mark; when the marks run out, the two closest in time
-// merge. A merged mark keeps the later time, so its octets look sent later
-// than they were: their loss is declared later, never earlier. Only first
-// transmissions are recorded; delivered retransmissions do not feed RACK
-// (the step-2 ambiguity of RFC 8985 6.2 never arises), and a lost
-// retransmission is found by the rule in recovery.cc.
+// merge. A merged mark keeps the later time: its octets look sent later
+// than they were, so their loss is declared later, never earlier. An RTT
+// sample, the other way round, takes the earliest time the octet can have
+// left (the previous mark's), so that it is never too short: a too short
+// RACK.rtt or min_RTT would declare every older octet lost early. (Taking
+// the later time there was a bug: in a steady flow the newest mark swallows
+// the flight, RTT samples from it fell to microseconds on a 10 ms path, and
+// reordering caused up to 16 % spurious retransmissions.) Only first transmissions are recorded;
+// delivered retransmissions do not feed RACK (the step-2 ambiguity of RFC
+// 8985 6.2 never arises), and a lost retransmission is found by the rule
+// in recovery.cc.
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "tcp/clock.hh"
 #include "tcp/seq.hh"
@@ -33,6 +40,13 @@ public:
         micros32 sent; // when its last octet was sent
     };
 
+    // When an octet left: at `earliest` at the earliest and at `latest` at
+    // the latest (the same for a mark never merged).
+    struct bounds {
+        micros32 earliest;
+        micros32 latest;
+    };
+
     bool empty() const { return _count == 0; }
     uint8_t count() const { return _count; }
     const mark& operator[](uint8_t i) const { return _marks[i]; }
@@ -44,30 +58,48 @@ public:
             _marks[_count - 1].end = end;
             return;
         }
+        if (_count == 0) _floor = now;  // (a merged first mark is no older)
         if (_count == capacity) merge_closest();
+        _merged = static_cast<uint8_t>(_merged & ~(1u << _count));
         _marks[_count++] = {end, now};
     }
 
-    // The cumulative ACK reached `una`: marks wholly below it go.
+    // The cumulative ACK reached `una`: marks wholly below it go; the last
+    // of them bounds when the first remaining octets left.
     void advance(seq_num una) {
         uint8_t gone = 0;
         while (gone < _count && before_or_equal(_marks[gone].end, una)) ++gone;
+        if (gone == 0) return;
+        _floor = _marks[gone - 1].sent;
         std::copy(_marks.begin() + gone, _marks.begin() + _count, _marks.begin());
         _count -= gone;
+        _merged = static_cast<uint8_t>(_merged >> gone);
     }
 
-    // The mark holding octet `seq`, or nullptr when it was never recorded.
-    const mark* find(seq_num seq) const {
+    // When octet `seq` left, or nullopt when it was never recorded.
+    std::optional<bounds> sent_bounds(seq_num seq) const {
         for (uint8_t i = 0; i < _count; ++i) {
-            if (before(seq, _marks[i].end)) return &_marks[i];
+            if (before(seq, _marks[i].end)) return bounds{earliest(i), _marks[i].sent};
         }
-        return nullptr;
+        return std::nullopt;
     }
 
 private:
     std::array<mark, capacity> _marks{};
+    micros32 _floor = 0;  // the last mark advance() dropped: the first mark's octets left after it
     uint8_t _count = 0;
+    uint8_t _merged = 0;  // bit i: mark i was merged, its octets left between mark i - 1's time and its own
 
+    micros32 earliest(uint8_t i) const {
+        if ((_merged & (1u << i)) == 0) return _marks[i].sent;
+        return i == 0 ? _floor : _marks[i - 1].sent;
+    }
+
+    // Merges marks i and i + 1 (into i + 1's end and time) for the i whose
+    // times lie closest, the oldest such pair on a tie. (Merging so that
+    // every mark stays a short slice of the flight instead made most RTT
+    // samples uncertain; in the simulator at 5 % loss, 10 of seeds 1-20
+    // then had an RTO, against 4 with this rule.)
     void merge_closest() {
         uint8_t best = 0;
         int32_t best_gap = INT32_MAX;
@@ -80,6 +112,9 @@ private:
         }
         std::copy(_marks.begin() + best + 1, _marks.begin() + _count, _marks.begin() + best);
         --_count;
+        uint8_t below = static_cast<uint8_t>(_merged & ((1u << best) - 1));
+        uint8_t above = static_cast<uint8_t>(_merged >> (best + 2) << (best + 1));
+        _merged = static_cast<uint8_t>(below | above | (1u << best));
     }
 };
 
@@ -96,13 +131,16 @@ public:
     bool reordering_seen() const { return _reord; }
     uint8_t reo_wnd_mult() const { return _reo_wnd_mult; }
 
-    // Step 2: octets up to `end`, first sent at `sent`, were delivered now.
-    void on_delivered(micros32 sent, seq_num end, micros32 now) {
-        bool newer = !has_delivery() || micros_between(_xmit, sent) > 0 || (sent == _xmit && after(end, _end));
+    // Step 2: octets up to `end`, whose last one left within `sent`, were
+    // delivered now. RACK.xmit_ts takes the latest time it can have left,
+    // RACK.rtt the longest it can have taken.
+    void on_delivered(send_time_ledger::bounds sent, seq_num end, micros32 now) {
+        bool newer = !has_delivery() || micros_between(_xmit, sent.latest) > 0 ||
+                     (sent.latest == _xmit && after(end, _end));
         if (!newer) return;
-        _xmit = sent;
+        _xmit = sent.latest;
         _end = end;
-        _rtt = static_cast<micros32>(std::max(micros_between(sent, now), 1));
+        _rtt = static_cast<micros32>(std::max(micros_between(sent.earliest, now), 1));
         _min_rtt = std::min(_min_rtt, _rtt);
     }
 

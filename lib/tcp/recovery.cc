@@ -25,6 +25,7 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
     if (dsack) {
         ++out.counters.dsacks_received;
         _rack.on_dsack(_snd.una, _snd.max);
+        count_spurious_retransmission(left0, right0, out);
     }
     seq_num fack = _scoreboard.highest(_snd.una);
     bool news = false;
@@ -42,7 +43,7 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
     // sent at least a PTO before it, so they are lost (RFC 8985 7.4, RACK's
     // rule for this one case).
     if (_probe_out && after(_scoreboard.highest(_snd.una), _probe_seq)) {
-        _lost_below = seq_max(_lost_below, _probe_seq);
+        _lost_below = seq_max(_lost_below, seq_min(_probe_seq, _scoreboard.certain_below(_snd.una)));
         _probe_out = false;
     }
     if (resent_later_arrived) detect_lost_retransmission(now, out);
@@ -82,12 +83,36 @@ void tcb::watch_next_retransmission() {
     _rxt_sent_max = _snd.max;
 }
 
+// RFC 3708 2 (spurious retransmission detection with D-SACK): the D-SACK
+// [left, right) reports a duplicate of octets resent in the last fast
+// recovery, so one of its retransmissions was not needed. Once none is
+// left that was needed, the recovery was spurious.
+void tcb::count_spurious_retransmission(seq_num left, seq_num right, tcp_output& out) {
+    if (!_undo_armed || before(left, _undo_from) || after(right, _high_rxt)) return;
+    uint32_t segments = (distance(left, right).value + _snd.mss - 1) / _snd.mss;
+    _undo_retrans = static_cast<uint16_t>(_undo_retrans - std::min<uint32_t>(segments, _undo_retrans));
+    if (!_in_recovery) undo_if_spurious(out);
+}
+
+// RFC 3708 3's response, as Linux's tcp_try_undo_dsack: once every
+// retransmission of the last fast recovery was reported a duplicate, and
+// that recovery is over, its congestion window reduction is undone. A
+// retransmission timeout disarms it (forget_recovery_state).
+void tcb::undo_if_spurious(tcp_output& out) {
+    if (!_undo_armed || _undo_retrans != 0) return;
+    _undo_armed = false;
+    ++out.counters.spurious_recoveries;
+    _cc.undo_recovery();
+}
+
 // After the ACK field was processed: enter, advance or leave fast recovery.
 void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out) {
-    if (_in_recovery) {
-        if (!before(_snd.una, _recover)) {
-            exit_recovery();  // RFC 6582 3.2 step 3: a full acknowledgment
-        } else if (advanced) {
+    if (_in_recovery && !before(_snd.una, _recover)) {
+        // RFC 6582 3.2 step 3: a full acknowledgment. Octets sent during the
+        // recovery may be known lost already: a new one may start at once.
+        exit_recovery(out);
+    } else if (_in_recovery) {
+        if (advanced) {
             // A partial ACK: the octets now at SND.UNA were sent before the
             // retransmission that arrived, so they are lost too. Without SACK
             // they go at once (RFC 6582 3.2 step 4); with SACK the pipe decides.
@@ -116,17 +141,21 @@ void tcb::enter_recovery(time_point now, tcp_output& out) {
     _in_recovery = true;
     _recover = _snd.max;
     _high_rxt = _snd.una;
+    _undo_armed = _sack_ok;
+    _undo_from = _snd.una;
+    _undo_retrans = 0;
     _cc.on_enter_recovery(now, flight_size(), _snd.mss);
     // The first segment goes now whatever the pipe says (fast retransmit).
     _lost_below = seq_max(_lost_below, _snd.una + seq_len(std::min<uint32_t>(_snd.mss, flight_size())));
     resend_lost(now, out);
 }
 
-void tcb::exit_recovery() {
+void tcb::exit_recovery(tcp_output& out) {
     _in_recovery = false;
     _dupacks = 0;
     _rack.on_recovery_exit();
     _cc.on_exit_recovery(flight_size(), _snd.mss);
+    undo_if_spurious(out);
 }
 
 // DupThresh, lowered for a small flight with nothing new to send (early
@@ -150,8 +179,8 @@ seq_num tcb::lost_boundary() const {
 // been resent.
 void tcb::note_delivered(time_point now, seq_num left, seq_num right) {
     if (!before(seq_max(left, _high_rxt), right)) return;
-    const send_time_ledger::mark* m = _sent_times.find(right - seq_len(1));
-    if (m != nullptr) _rack.on_delivered(m->sent, right, to_micros32(now));
+    std::optional<send_time_ledger::bounds> sent = _sent_times.sent_bounds(right - seq_len(1));
+    if (sent) _rack.on_delivered(*sent, right, to_micros32(now));
 }
 
 // RFC 8985 6.2 step 3: octets never resent arrived below octets SACKed
@@ -183,13 +212,15 @@ void tcb::detect_loss_by_time(time_point now) {
     if (!_in_recovery && !dupthresh_sacked && !_rack.reordering_seen()) return;
     micros32 deadline_after_send = _rack.rtt() + _rack.reo_wnd(_in_recovery, dupthresh_sacked, _rtt.srtt());
     micros32 now_us = to_micros32(now);
+    // Above certain_below, SACKed octets may have been forgotten (the
+    // scoreboard keeps a few ranges): no hole there is certain.
+    seq_num known = seq_min(_rack.end(), _scoreboard.certain_below(_snd.una));
     int32_t wait = 0;
     seq_num from = _snd.una;
     for (uint8_t i = 0; i < _sent_times.count(); ++i) {
         const send_time_ledger::mark& m = _sent_times[i];
-        int32_t sent_before_delivered = micros_between(m.sent, _rack.xmit());
-        if (sent_before_delivered < 0) break;
-        seq_num end = sent_before_delivered == 0 ? seq_min(m.end, _rack.end()) : m.end;
+        if (micros_between(m.sent, _rack.xmit()) < 0) break;
+        seq_num end = seq_min(m.end, known);
         bool has_hole = before(from, end) && _scoreboard.sacked_between(from, end) < distance(from, end).value;
         int32_t remaining = micros_between(now_us, m.sent + deadline_after_send);
         if (has_hole && remaining > 0) wait = std::max(wait, remaining);
@@ -275,11 +306,11 @@ bool tcb::resend_lost(time_point now, tcp_output& out) {
 }
 
 // NextSeg() rule 3: un-SACKed octets above HighRxt and below the highest
-// SACKed octet, not (yet) known lost.
+// SACKed octet (as far as the scoreboard is certain), not (yet) known lost.
 bool tcb::resend_below_sacked(time_point now, tcp_output& out) {
     if (!_sack_ok) return false;
     seq_num start;
-    uint32_t len = _scoreboard.next_hole(seq_max(_high_rxt, _snd.una), _scoreboard.highest(_snd.una), start);
+    uint32_t len = _scoreboard.next_hole(seq_max(_high_rxt, _snd.una), _scoreboard.certain_below(_snd.una), start);
     if (len == 0) return false;
     resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
     return true;

@@ -6,9 +6,10 @@
 // the octets SACKed in a span (for the pipe).
 //
 // Bounded (it lives in every TCB): when a block would need more than
-// max_ranges ranges the highest range is dropped. Forgetting a SACK only
-// makes the sender more cautious (it may resend octets the peer holds; the
-// pipe counts them in flight).
+// max_ranges ranges the highest range is dropped. Forgetting a SACK must
+// only make the sender more cautious: the pipe counts the octets in flight,
+// and the span the forgotten ranges lay in is remembered until SND.UNA
+// passes it, so that no hole there is taken for a loss (certain_below).
 
 #include <cstdint>
 
@@ -27,7 +28,10 @@ public:
     bool empty() const { return _set.empty(); }
     uint8_t count() const { return _set.count(); }
     const range& operator[](uint8_t i) const { return _set[i]; }
-    void clear() { _set.clear(); }
+    void clear() {
+        _set.clear();
+        _uncertain_from = _uncertain_end;
+    }
 
     // One SACK block from the peer, clipped to (una, max]. Returns whether
     // it reported octets not SACKed before.
@@ -37,14 +41,33 @@ public:
         if (!before(start, end)) return false;
         if (sacked_between(start, end) == distance(start, end).value) return false;
         while (!_set.insert(start, end, max_ranges)) {
-            if (!before(start, _set[static_cast<uint8_t>(_set.count() - 1)].start)) return true;  // above all: forget it
+            const range& last = _set[static_cast<uint8_t>(_set.count() - 1)];
+            if (!before(start, last.start)) {  // above all: forget it
+                forget(start, end);
+                return true;
+            }
+            forget(last.start, last.end);
             _set.drop_last();
         }
         return true;
     }
 
     // The cumulative ACK moved to `una`: forget the ranges it reached.
-    void advance(seq_num una) { _set.take_contiguous(una); }
+    void advance(seq_num una) {
+        _set.take_contiguous(una);
+        if (!before(una, _uncertain_end)) {
+            _uncertain_from = _uncertain_end;
+        } else if (after(una, _uncertain_from)) {
+            _uncertain_from = una;
+        }
+    }
+
+    // Below it the scoreboard is exact: every octet it does not hold is
+    // missing at the peer. Above it ranges were dropped for room.
+    seq_num certain_below(seq_num una) const {
+        seq_num top = highest(una);
+        return _uncertain_from == _uncertain_end ? top : seq_min(top, seq_max(_uncertain_from, una));
+    }
 
     // Octets SACKed within [from, to).
     uint32_t sacked_between(seq_num from, seq_num to) const {
@@ -67,7 +90,9 @@ public:
         for (uint8_t i = _set.count(); i-- > 0;) {
             above += distance(_set[i].start, _set[i].end).value;
             uint32_t ranges_above = _set.count() - i;
-            if (ranges_above >= threshold || above > (threshold - 1) * mss) return _set[i].start;
+            if (ranges_above >= threshold || above > (threshold - 1) * mss) {
+                return seq_min(_set[i].start, certain_below(una));
+            }
         }
         return una;
     }
@@ -91,6 +116,14 @@ public:
 
 private:
     range_set<max_ranges> _set;  // the same bounded sorted range set the receiver uses
+    seq_num _uncertain_from;     // [_uncertain_from, _uncertain_end) held the forgotten ranges; empty when equal
+    seq_num _uncertain_end;
+
+    void forget(seq_num start, seq_num end) {
+        bool none = _uncertain_from == _uncertain_end;
+        _uncertain_from = none ? start : seq_min(_uncertain_from, start);
+        _uncertain_end = none ? end : seq_max(_uncertain_end, end);
+    }
 };
 
 }  // namespace fptcp::tcp

@@ -164,28 +164,30 @@ private:
     close_reason _reason = close_reason::none;
     uint8_t _events = 0;
     rtx_mode _rtx_mode = rtx_mode::retransmit;
-    bool _passive = false;       // opened from a listener
-    bool _fin_queued = false;    // shutdown/close called: FIN after the data
-    bool _fin_sent = false;      // _snd.fin is valid
-    bool _ack_now = false;       // an ACK is owed before this call returns
-    bool _app_closed = false;    // close called: no more reading
-    bool _ts_ok = false;         // RFC 7323 timestamps negotiated
-    bool _ws_ok = false;         // RFC 7323 window scaling negotiated
-    bool _sack_ok = false;       // RFC 2018 SACK-permitted on both SYNs
-    bool _ooo_fin = false;       // _rcv.fin holds an out-of-order FIN
-    bool _keepalive = false;
-    bool _rtt_timing = false;    // _rtt_seq/_rtt_start time a segment (Karn)
-    bool _nodelay = false;       // Nagle's algorithm off
-    bool _in_recovery = false;   // fast recovery (RFC 6582 / RFC 6675) until SND.UNA reaches _recover
-    bool _probe_out = false;     // a tail loss probe is unanswered (RFC 8985 7)
-    bool _dsack_pending = false; // the next ACK reports _dsack first (RFC 2883)
-    bool _rxt_watch = false;     // _rxt_seq's retransmission is watched for loss
+    bool _passive : 1 = false;       // opened from a listener
+    bool _fin_queued : 1 = false;    // shutdown/close called: FIN after the data
+    bool _fin_sent : 1 = false;      // _snd.fin is valid
+    bool _ack_now : 1 = false;       // an ACK is owed before this call returns
+    bool _app_closed : 1 = false;    // close called: no more reading
+    bool _ts_ok : 1 = false;         // RFC 7323 timestamps negotiated
+    bool _ws_ok : 1 = false;         // RFC 7323 window scaling negotiated
+    bool _sack_ok : 1 = false;       // RFC 2018 SACK-permitted on both SYNs
+    bool _ooo_fin : 1 = false;       // _rcv.fin holds an out-of-order FIN
+    bool _keepalive : 1 = false;
+    bool _rtt_timing : 1 = false;    // _rtt_seq/_rtt_start time a segment (Karn)
+    bool _nodelay : 1 = false;       // Nagle's algorithm off
+    bool _in_recovery : 1 = false;   // fast recovery (RFC 6582 / RFC 6675) until SND.UNA reaches _recover
+    bool _probe_out : 1 = false;     // a tail loss probe is unanswered (RFC 8985 7)
+    bool _dsack_pending : 1 = false; // the next ACK reports _dsack first (RFC 2883)
+    bool _rxt_watch : 1 = false;     // _rxt_seq's retransmission is watched for loss
+    bool _undo_armed : 1 = false;    // the last fast recovery may still prove spurious (RFC 3708)
     uint8_t _dupacks = 0;        // duplicate ACKs in a row (RFC 5681 2)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
     uint8_t _retries = 0;        // consecutive timeouts (SYN, data, FIN or probes)
     uint8_t _keepalive_probes = 0;   // unanswered keepalive probes
     uint32_t _unacked_bytes = 0;     // in-order bytes received since our last ACK
     uint16_t _challenge_acks = 0;    // sent in the current one-second window
+    uint16_t _undo_retrans = 0;      // segments resent since _undo_from not yet D-SACKed (RFC 3708 2)
     uint32_t _ts_offset = 0;         // RFC 7323 7.1: random TSval offset per connection
     uint32_t _rto_tsval = 0;         // our TSval when the last RTO fired (valid while _backoff > 0)
 
@@ -204,6 +206,7 @@ private:
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
     seq_num _rxt_seq;     // the lowest resent octet still missing ...
     seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
+    seq_num _undo_from;     // SND.UNA when the fast recovery _undo_armed speaks of began
     seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
     send_time_ledger _sent_times;  // first transmission times of the octets in flight (RACK)
@@ -249,7 +252,9 @@ private:
     void detect_loss_by_time(time_point now);
     void arm_reorder_timer(time_point now, duration wait);
     void enter_recovery(time_point now, tcp_output& out);
-    void exit_recovery();
+    void exit_recovery(tcp_output& out);
+    void count_spurious_retransmission(seq_num left, seq_num right, tcp_output& out);
+    void undo_if_spurious(tcp_output& out);
     void note_duplicate(seq_num start, seq_num end);
     void negotiate_options(const tcp_options& peer);
     void enter_established(time_point now, const segment& seg);
@@ -262,6 +267,9 @@ private:
     void send_reset(seq_num seq, tcp_output& out);
     bool send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out);
     void resend(time_point now, seq_num seq, uint32_t len, tcp_output& out);
+    void count_retransmission_for_undo() {
+        if (_undo_armed) _undo_armed = ++_undo_retrans != 0;  // disarmed when the count wraps
+    }
     bool resend_lost(time_point now, tcp_output& out);
     bool resend_below_sacked(time_point now, tcp_output& out);
     void transmit_in_recovery(time_point now, tcp_output& out);

@@ -75,6 +75,7 @@ void tcb::on_retransmit_timeout(time_point now, tcp_output& out) {
 // timeout of the same data drops it and everything is sent again.
 void tcb::forget_recovery_state(bool first_timeout) {
     _in_recovery = false;
+    _undo_armed = false;  // no undo after a timeout (F-RTO, RFC 5682, is not implemented)
     _probe_out = false;
     _rxt_watch = false;
     _dupacks = 0;

@@ -400,6 +400,37 @@ TEST_F(SackRecovery, ADsackIsCounted) {
     expect_no_tx();
 }
 
+// RFC 3708: the late original filled the hole and the retransmission came
+// back as a D-SACK: the only retransmission was not needed, so the window
+// reduction is undone (RFC 4015 3.2, as Linux's tcp_try_undo_dsack).
+TEST_F(SackRecovery, SpuriousRecoveryIsUndoneWhenEveryRetransmissionIsDsacked) {
+    send_segments(10);
+    advance(100ms);
+    for (uint32_t i = 2; i <= 4; ++i) sack(at(0), {{at(1), at(i)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // segment 0 was only delayed
+    EXPECT_EQ(conn->cwnd(), 5 * mss);
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_LT(conn->cwnd(), 10 * mss);
+    sack(at(10), {{at(0), at(1)}});  // the retransmission arrived second
+    EXPECT_EQ(out.counters.spurious_recoveries, 1u);
+    EXPECT_EQ(conn->cwnd(), 10 * mss);
+    EXPECT_EQ(conn->ssthresh(), UINT32_MAX);
+}
+
+TEST_F(SackRecovery, RecoveryWithARealLossIsNotUndone) {
+    send_segments(10);
+    advance(100ms);
+    for (uint32_t i = 2; i <= 4; ++i) sack(at(0), {{at(1), at(i)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    sack(at(0), {{at(6), at(7)}, {at(1), at(5)}});
+    expect_tx(seg().ack().seq(at(5)).len(mss));  // segment 5 is really lost
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    sack(at(10), {{at(0), at(1)}});  // segment 0's retransmission was not needed; 5's was
+    EXPECT_EQ(out.counters.spurious_recoveries, 0u);
+    EXPECT_EQ(conn->ssthresh(), 5 * mss);
+}
+
 // After a timeout, going back from SND.UNA skips what the peer SACKed; a
 // second timeout of the same data drops the SACK information (RFC 2018 8:
 // the peer may have reneged) and everything goes again.

@@ -55,6 +55,27 @@ TEST(SackScoreboard, WhenFullTheHighestRangeIsForgotten) {
     EXPECT_EQ(b.highest(una), at(2 * sack_scoreboard::max_ranges - 2));
 }
 
+// A forgotten range may lie anywhere above the retained ones it was dropped
+// from: holes there are not certain until SND.UNA passes every forgotten one.
+TEST(SackScoreboard, ForgottenRangesLeaveNoCertainHoleAboveThem) {
+    sack_scoreboard b;
+    for (uint32_t i = 0; i < sack_scoreboard::max_ranges; ++i) b.add(at(2 * i + 1), at(2 * i + 2), una, max);
+    EXPECT_EQ(b.certain_below(una), at(8));
+    b.add(at(50), at(51), una, max);  // above every range: forgotten
+    EXPECT_EQ(b.certain_below(una), at(8));
+    b.add(una, una + seq_len(10), una, max);  // [7, 8) is dropped for it
+    EXPECT_EQ(b.certain_below(una), at(6));
+    b.advance(at(2));  // room again: a block above the forgotten ones is kept ...
+    b.add(at(60), at(61), at(2), max);
+    EXPECT_EQ(b.highest(at(2)), at(61));
+    EXPECT_EQ(b.certain_below(at(2)), at(7));  // ... but proves no hole above the dropped [7, 8)
+    EXPECT_EQ(b.lost_below(at(2), mss), at(3));  // IsLost stops there too
+    b.advance(at(9));
+    EXPECT_EQ(b.certain_below(at(9)), at(9));  // [50, 51) may still be held
+    b.advance(at(51));
+    EXPECT_EQ(b.certain_below(at(51)), at(61));
+}
+
 TEST(SackScoreboard, AdvanceForgetsWhatTheCumulativeAckReached) {
     sack_scoreboard b;
     b.add(at(2), at(3), una, max);
