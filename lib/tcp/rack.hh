@@ -14,12 +14,12 @@
 // sample, the other way round, takes the earliest time the octet can have
 // left (the previous mark's), so that it is never too short: a too short
 // RACK.rtt or min_RTT would declare every older octet lost early. (Taking
-// the later time there was a bug: in a steady flow the newest mark swallows
-// the flight, RTT samples from it fell to microseconds on a 10 ms path, and
-// reordering caused up to 16 % spurious retransmissions.) Only first transmissions are recorded;
-// delivered retransmissions do not feed RACK (the step-2 ambiguity of RFC
-// 8985 6.2 never arises), and a lost retransmission is found by the rule
-// in recovery.cc.
+// the later time there was a bug: a merged mark can span much of the
+// flight, RTT samples from it fell to microseconds on a 10 ms path, and
+// reordering caused up to 16 % spurious retransmissions.) Only first
+// transmissions are recorded; delivered retransmissions do not feed RACK
+// (the step-2 ambiguity of RFC 8985 6.2 never arises), and a lost
+// retransmission is found by the rule in recovery.cc.
 
 #include <algorithm>
 #include <array>
