@@ -90,8 +90,10 @@ class congestion_control {
     uint32_t _k = 0;            // K in cubic ticks (4.2 figure 2)
     uint32_t _cwnd_prior = 0;      // cwnd before the last reduction (RFC 9438 4.6), for alpha_cubic (4.3) and undo
     uint32_t _ssthresh_prior = 0;  // ssthresh before the last fast recovery, for undo
-    uint32_t _w_est = 0;        // the Reno-friendly estimate (4.3)
-    uint32_t _w_est_acked = 0;  // bytes acknowledged not yet counted into _w_est
+    uint32_t _w_est = 0;        // CUBIC: the Reno-friendly estimate (4.3)
+    // Bytes acknowledged in congestion avoidance not yet counted into growth:
+    // NewReno's bytes_acked (RFC 5681 3.1), CUBIC's toward _w_est.
+    uint32_t _acked_uncounted = 0;
     congestion_algorithm _algorithm = congestion_algorithm::cubic;
     bool _in_stage = false;  // CUBIC: _epoch_start_ms is set; the next ACK starts a stage when not
 
@@ -121,7 +123,7 @@ public:
         }
         switch (_algorithm) {
         case congestion_algorithm::newreno:
-            grow(std::max<uint32_t>(1, static_cast<uint32_t>(uint64_t{mss} * mss / _cwnd)));  // RFC 5681 3.1 eq. 3
+            newreno_avoidance(acked, mss);
             return;
         case congestion_algorithm::cubic:
             cubic_avoidance(now, acked, mss, srtt);
@@ -145,6 +147,7 @@ public:
         _ssthresh_prior = _ssthresh;
         _ssthresh = reduced_ssthresh(flight, mss);
         _cwnd = _ssthresh;
+        _acked_uncounted = 0;
     }
 
     // The last fast recovery proved spurious (every retransmission was a
@@ -172,6 +175,7 @@ public:
         }
         _ssthresh = reduced_ssthresh(flight, mss);
         _cwnd = mss;
+        _acked_uncounted = 0;
     }
 
     // A further timeout of the same data: the loss window again, ssthresh
@@ -207,6 +211,20 @@ private:
         return static_cast<uint32_t>(std::max<uint64_t>(reduced, 2 * mss));
     }
 
+    // RFC 5681 3.1's recommended byte counting (RFC 3465 2.1): one SMSS each
+    // time a cwnd's worth of bytes is acknowledged. Its equation 3 (SMSS *
+    // SMSS / cwnd per ACK) would grow half as fast against a receiver that
+    // delays its ACKs, which most do; Linux counts acknowledged segments too.
+    void newreno_avoidance(uint32_t acked, uint32_t mss) {
+        uint64_t pending = uint64_t{_acked_uncounted} + acked;
+        if (pending < _cwnd) {
+            _acked_uncounted = static_cast<uint32_t>(pending);
+            return;
+        }
+        _acked_uncounted = static_cast<uint32_t>(std::min<uint64_t>(pending - _cwnd, _cwnd));
+        grow(mss);
+    }
+
     // RFC 9438 4.2 to 4.5, on an ACK in congestion avoidance.
     void cubic_avoidance(time_point now, uint32_t acked, uint32_t mss, duration srtt) {
         if (!_in_stage) begin_cubic_stage(now, mss);
@@ -230,7 +248,7 @@ private:
         _epoch_start_ms = to_ms32(now);
         _in_stage = true;
         _w_est = _cwnd;
-        _w_est_acked = 0;
+        _acked_uncounted = 0;
         if (_w_max <= _cwnd) {
             // After a timeout (4.8), or a stage starting at or above W_max:
             // the curve starts here, flat, and is convex from now on.
@@ -246,16 +264,16 @@ private:
     // reached cwnd_prior.
     void grow_w_est(uint32_t acked, uint32_t mss) {
         uint64_t alpha = _w_est >= _cwnd_prior ? cubic::alpha_den : cubic::alpha_num;
-        uint64_t pending = uint64_t{_w_est_acked} + acked;
+        uint64_t pending = uint64_t{_acked_uncounted} + acked;
         uint64_t credit = pending * alpha;
         uint64_t per_segment = uint64_t{_cwnd} * cubic::alpha_den;
         if (credit < per_segment) {
-            _w_est_acked = static_cast<uint32_t>(std::min<uint64_t>(pending, UINT32_MAX));
+            _acked_uncounted = static_cast<uint32_t>(std::min<uint64_t>(pending, UINT32_MAX));
             return;
         }
         uint64_t segments = credit / per_segment;
         _w_est = static_cast<uint32_t>(std::min<uint64_t>(_w_est + segments * mss, UINT32_MAX));
-        _w_est_acked = static_cast<uint32_t>((credit - segments * per_segment) / alpha);
+        _acked_uncounted = static_cast<uint32_t>((credit - segments * per_segment) / alpha);
     }
 };
 

@@ -44,12 +44,13 @@ row_result run_row(const table_row& row, const std::vector<uint64_t>& seeds) {
     row_result r;
     r.row = row;
     r.seeds = seeds;
-    std::vector<double> rtx, rto, probes, spurious;
+    std::vector<double> rtx, rto, tail_rto, probes, spurious;
     for (uint64_t seed : seeds) {
         bulk_result b = run_bulk({.p = *row.p, .cc = row.cc, .sack = row.sack, .loss = row.loss, .seed = seed});
         r.goodput_mbps.push_back(b.goodput_mbps);
         rtx.push_back(static_cast<double>(b.sender.retransmissions));
         rto.push_back(static_cast<double>(b.sender.timeouts));
+        tail_rto.push_back(static_cast<double>(b.sender.tail_timeouts));
         probes.push_back(static_cast<double>(b.sender.probes));
         spurious.push_back(static_cast<double>(b.sender.spurious));
         r.mismatches += b.mismatches;
@@ -58,6 +59,7 @@ row_result run_row(const table_row& row, const std::vector<uint64_t>& seeds) {
     r.mathis_mbps = row.loss > 0 ? mathis_mbps(sim_segment_payload, row.p->rtt, row.loss) : 0;
     r.retransmissions = median(rtx);
     r.timeouts = median(rto);
+    r.tail_timeouts = median(tail_rto);
     r.probes = median(probes);
     r.spurious = median(spurious);
     return r;
@@ -80,8 +82,9 @@ std::string to_json_line(const row_result& r) {
     char tail[400];
     std::snprintf(tail, sizeof tail,
                   "], \"median_goodput_mbps\": %.3f, \"mathis_mbps\": %.3f, \"retransmissions\": %.1f, "
-                  "\"rtos\": %.1f, \"probes\": %.1f, \"spurious\": %.1f}",
-                  r.median_goodput_mbps, r.mathis_mbps, r.retransmissions, r.timeouts, r.probes, r.spurious);
+                  "\"rtos\": %.1f, \"tail_rtos\": %.1f, \"probes\": %.1f, \"spurious\": %.1f}",
+                  r.median_goodput_mbps, r.mathis_mbps, r.retransmissions, r.timeouts, r.tail_timeouts, r.probes,
+                  r.spurious);
     return s + tail;
 }
 

@@ -29,6 +29,7 @@ struct row_result {
     double mathis_mbps = 0;            // 0 at 0 % loss (no bound)
     double retransmissions = 0;        // medians over the seeds, A's data segments
     double timeouts = 0;
+    double tail_timeouts = 0;          // of them, tail losses (sender_stats::tail_timeouts)
     double probes = 0;
     double spurious = 0;
     uint64_t mismatches = 0;           // summed: must be 0

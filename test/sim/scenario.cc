@@ -60,6 +60,7 @@ outcome scenario::measure(time_point begin) const {
         o.sent.spurious += hs.spurious;
         o.sent.timeouts += hs.timeouts;
         o.sent.probes += hs.probes;
+        o.sent.tail_timeouts += hs.tail_timeouts;
         o.core_retransmits += h->out.counters.retransmits;
     }
     return o;
@@ -95,7 +96,7 @@ void configure(scenario& s, const path& p, congestion_algorithm cc, bool sack) {
 
 sender_stats minus(const sender_stats& a, const sender_stats& b) {
     return {a.data_segments - b.data_segments, a.retransmissions - b.retransmissions, a.spurious - b.spurious,
-            a.timeouts - b.timeouts, a.probes - b.probes};
+            a.timeouts - b.timeouts, a.probes - b.probes, a.tail_timeouts - b.tail_timeouts};
 }
 
 }  // namespace

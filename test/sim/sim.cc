@@ -50,7 +50,12 @@ void host::on_timer_event(const four_tuple& t) {
     connection& c = *it->second;
     if (c.scheduled != _sim.now) return;  // superseded by an earlier event
     c.scheduled = tcp::no_deadline;
-    if (c.tcb->next_deadline() <= _sim.now) c.tcb->on_timer(_sim.now, out);
+    if (c.tcb->next_deadline() <= _sim.now) {
+        uint64_t timeouts = out.counters.timeouts;
+        tcp::seq_num una = c.tcb->snd().una;
+        c.tcb->on_timer(_sim.now, out);
+        if (out.counters.timeouts != timeouts) _sim.track_timeout(_index, t, una);
+    }
     service(t);
 }
 
@@ -232,7 +237,36 @@ std::optional<data_frame> simulator::track_sent(int from, const tcp::outgoing_se
         if (st.accepted.covers(d.offset, d.offset + len)) ++ss.spurious;
     }
     st.sent_end = std::max(st.sent_end, d.offset + len);
+    d.transmission = ++_transmissions;
+    st.last_sent[d.offset] = {d.offset + len, d.transmission};
+    if (d.transmission % 1024 == 0) forget_acknowledged(from, s.tuple, st);
     return d;
+}
+
+void simulator::forget_acknowledged(int from, const four_tuple& t, stream_track& st) {
+    const tcp::tcb* tcb = hosts[from]->find_connection(t);
+    if (tcb == nullptr) return;
+    uint64_t una = st.offset(tcb->snd().una.raw());
+    while (!st.last_sent.empty() && st.last_sent.begin()->second.first <= una) st.last_sent.erase(st.last_sent.begin());
+}
+
+// A tail loss: nothing transmitted after the latest transmission of the
+// octet at `una` was accepted by the receiver. That transmission is the
+// latest of those few starting at or below `una` that cover it (a
+// retransmission may start elsewhere than the original).
+void simulator::track_timeout(int from, const four_tuple& t, tcp::seq_num una) {
+    auto it = _streams.find(t);
+    if (it == _streams.end()) return;
+    stream_track& st = it->second;
+    forget_acknowledged(from, t, st);
+    uint64_t head = st.offset(una.raw());
+    uint64_t head_transmission = 0;
+    auto e = st.last_sent.upper_bound(head);
+    for (int looked = 0; e != st.last_sent.begin() && looked < 8; ++looked) {
+        --e;
+        if (e->second.first > head) head_transmission = std::max(head_transmission, e->second.second);
+    }
+    if (head_transmission != 0 && st.latest_accepted <= head_transmission) ++hosts[from]->sent.tail_timeouts;
 }
 
 void simulator::track_accepted(const four_tuple& sender, const tcp::segment& s) {
@@ -241,6 +275,7 @@ void simulator::track_accepted(const four_tuple& sender, const tcp::segment& s) 
     if (it == _streams.end()) return;
     uint64_t off = it->second.offset(s.seq.raw());
     it->second.accepted.add(off, off + s.payload.size());
+    it->second.latest_accepted = std::max(it->second.latest_accepted, _arriving);
 }
 
 // One frame onto link `from`: drop-tail queue, serialisation at the link
@@ -301,16 +336,17 @@ void simulator::transmit(int from, const tcp::outgoing_segment& s, std::vector<u
         frame[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
         ++st.corrupted;
     }
+    uint64_t n = data ? data->transmission : 0;
     if (chance(l.duplicate)) {
         ++st.duplicated;
         auto copy = std::make_shared<std::vector<uint8_t>>(frame);
-        at(arrive + 1us, [this, from, copy] { deliver(from, *copy); });
+        at(arrive + 1us, [this, from, copy, n] { deliver(from, *copy, n); });
     }
     auto f = std::make_shared<std::vector<uint8_t>>(std::move(frame));
-    at(arrive, [this, from, f] { deliver(from, *f); });
+    at(arrive, [this, from, f, n] { deliver(from, *f, n); });
 }
 
-void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
+void simulator::deliver(int from, const std::vector<uint8_t>& frame, uint64_t transmission) {
     link_stats& st = stats[from];
     wire::parsed_frame p;
     wire::parse_error e = wire::parse_frame(frame, wire::checksum_offload{}, p);
@@ -339,7 +375,9 @@ void simulator::deliver(int from, const std::vector<uint8_t>& frame) {
                     std::chrono::duration<double>(now - start).count(), "AB"[from], "BA"[from], s.seq.raw(),
                     s.ack.raw(), s.flags.bits, s.payload.size(), s.window);
     }
+    _arriving = transmission;
     hosts[1 - from]->receive(tcp::arriving_tuple(p.ip, p.tcp), s);
+    _arriving = 0;
 }
 
 bool simulator::run(const std::function<bool()>& done, duration limit) {

@@ -56,6 +56,7 @@ struct data_frame {
     uint64_t offset;        // stream offset of the first payload byte
     uint32_t length;        // payload bytes (> 0)
     bool retransmission;    // starts below the highest offset sent before
+    uint64_t transmission = 0;  // the simulator's count of data frames sent, this one included
 };
 
 // The faults and shape of one direction of the link.
@@ -93,6 +94,12 @@ struct sender_stats {
     // From the core's counters (tcp_counters::timeouts, loss_probes).
     uint64_t timeouts = 0;  // retransmission timeouts of data or FIN (RFC 6298 5.4)
     uint64_t probes = 0;    // tail loss probes (RFC 8985 7)
+    // Timeouts of a tail loss: when the timer fired, nothing the host had
+    // sent after the latest transmission of the oldest unacknowledged octet
+    // had reached the peer, so no ACK could have told the sender of the loss
+    // (the whole tail of the flight was lost; a blackout is one). The
+    // simulator's judgement, from outside the core.
+    uint64_t tail_timeouts = 0;
 };
 
 // Byte ranges [start, end) of one stream, merged.
@@ -110,6 +117,10 @@ struct stream_track {
     uint32_t isn = 0;
     uint64_t sent_end = 0;  // highest stream offset sent + 1
     range_set accepted;     // arrived and accepted by the receiver
+    // The latest transmission of each data segment above the sender's
+    // SND.UNA: offset -> (end, the simulator's transmission number).
+    std::map<uint64_t, std::pair<uint64_t, uint64_t>> last_sent;
+    uint64_t latest_accepted = 0;  // the highest transmission number the receiver accepted
     // 32-bit sequence number -> 64-bit stream offset, near what was sent.
     uint64_t offset(uint32_t seq) const {
         uint32_t rel = seq - isn - 1;
@@ -261,6 +272,10 @@ public:
 
     // The receiver accepted segment `s` of the stream `sender` sends (no drop counted).
     void track_accepted(const four_tuple& sender, const tcp::segment& s);
+    // Host `from`'s connection `t` just had a retransmission timeout while
+    // `una` was its oldest unacknowledged octet: counts it, and whether it
+    // was a tail loss (sender_stats::tail_timeouts).
+    void track_timeout(int from, const four_tuple& t, tcp::seq_num una);
 
     bool idle() const {
         return a().conns.empty() && b().conns.empty() && a().time_waits.empty() && b().time_waits.empty();
@@ -285,7 +300,12 @@ private:
     // Classifies a segment `from` sends; nullopt when it carries no data.
     std::optional<data_frame> track_sent(int from, const tcp::outgoing_segment& s);
 
-    void deliver(int from, const std::vector<uint8_t>& frame);
+    uint64_t _transmissions = 0;  // data frames sent so far: each one's number
+    uint64_t _arriving = 0;       // the transmission number of the frame being delivered (0: no data)
+
+    void deliver(int from, const std::vector<uint8_t>& frame, uint64_t transmission);
+    // Forgets transmissions wholly below the sender's SND.UNA.
+    void forget_acknowledged(int from, const four_tuple& t, stream_track& st);
     void hash_u64(uint64_t v) {
         for (int i = 0; i < 8; ++i) {
             trace_hash ^= (v >> (8 * i)) & 0xff;
