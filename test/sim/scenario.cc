@@ -3,6 +3,7 @@
 #include "scenario.hh"
 
 #include <cmath>
+#include <set>
 
 namespace fptcp::sim {
 
@@ -129,28 +130,31 @@ namespace {
 
 struct tail_run {
     time_point data_start{};
-    time_point lost_sent{};
-    time_point repaired{};  // the lost segment's retransmission left A
+    time_point lost_sent{};  // the first lost segment's first transmission left A
+    time_point repaired{};   // the last lost segment to be resent was resent
     bool delivered = false;
     sender_stats sender;
     duration delivery{};    // data_start to the last byte at B's application
 };
 
-// An established connection; then A sends `bytes` to B, losing the last
-// data segment's first transmission when `lose_tail`; then both close.
-tail_run tail_transfer(congestion_algorithm cc, bool sack, uint64_t seed, bool lose_tail) {
+// An established connection; then A sends `bytes` to B, losing the first
+// transmission of the last `lost_segments` data segments (none when 0);
+// then both close.
+tail_run tail_transfer(congestion_algorithm cc, bool sack, uint64_t seed, uint32_t lost_segments) {
     constexpr uint64_t bytes = 100 * sim_segment_payload;
+    const uint64_t lost_from = bytes - uint64_t{std::max<uint32_t>(lost_segments, 1)} * sim_segment_payload;
     scenario s(seed);
     configure(s, gigabit_10ms, cc, sack);
     tail_run r;
+    std::set<uint64_t> resent;
     s.net.links[0].drop_data = [&](const data_frame& d) {
-        if (d.offset + d.length != bytes) return false;
+        if (d.offset + d.length <= lost_from) return false;
         if (d.retransmission) {
-            if (r.repaired == time_point{}) r.repaired = s.net.now;
+            if (resent.insert(d.offset).second) r.repaired = s.net.now;
             return false;
         }
-        r.lost_sent = s.net.now;
-        return lose_tail;
+        if (r.lost_sent == time_point{}) r.lost_sent = s.net.now;
+        return lost_segments > 0;
     };
     s.open({.bytes = 0, .close_when_sent = false});
     auto tcb_of = [&](host& h, const four_tuple& t) -> tcp::tcb* { return h.find_connection(t); };
@@ -180,9 +184,16 @@ tail_run tail_transfer(congestion_algorithm cc, bool sack, uint64_t seed, bool l
 
 }  // namespace
 
-tail_loss_result run_tail_loss(congestion_algorithm cc, bool sack, uint64_t seed) {
-    tail_run clean = tail_transfer(cc, sack, seed, false);
-    tail_run lossy = tail_transfer(cc, sack, seed, true);
+double tail_probe_bound_rtts(uint32_t lost_segments) {
+    auto rtts = [](duration d) { return std::chrono::duration<double>(d) / gigabit_10ms.rtt; };
+    duration pto = 2 * gigabit_10ms.rtt;
+    if (lost_segments == 1) pto = std::min<duration>(pto + tcp::tcb::worst_case_delayed_ack, tcp_config{}.rto_min);
+    return 1 + rtts(pto) + (lost_segments > 1 ? 1 : 0) + 0.5;
+}
+
+tail_loss_result run_tail_loss(congestion_algorithm cc, bool sack, uint64_t seed, uint32_t lost_segments) {
+    tail_run clean = tail_transfer(cc, sack, seed, 0);
+    tail_run lossy = tail_transfer(cc, sack, seed, lost_segments);
     double rtt = std::chrono::duration<double>(gigabit_10ms.rtt).count();
     tail_loss_result r;
     r.delivered = clean.delivered && lossy.delivered;

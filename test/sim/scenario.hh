@@ -102,16 +102,29 @@ struct bulk_result {
 
 bulk_result run_bulk(const bulk_config& c);
 
-// A single tail loss: A sends 100 segments' worth to B on an established
-// connection (1 Gbit/s, 10 ms RTT) and the first transmission of the last
-// data segment is lost; nothing else is.
+// A tail loss: A sends 100 segments' worth to B on an established
+// connection (1 Gbit/s, 10 ms RTT) and the first transmissions of the last
+// data segments are lost; nothing else is.
 struct tail_loss_result {
     bool delivered = false;       // every byte reached B's application, intact
-    double repair_after_rtts = 0;  // from the lost segment's first transmission to its retransmission
+    // From the first lost segment's first transmission until every lost
+    // segment had been sent again.
+    double repair_after_rtts = 0;
     double delay_rtts = 0;         // how much later the last byte reached B than without the loss
     sender_stats sender;           // host A during the transfer
 };
 
-tail_loss_result run_tail_loss(congestion_algorithm cc, bool sack, uint64_t seed);
+// 100 segments from A to B; the first transmissions of the last
+// `lost_segments` are lost.
+tail_loss_result run_tail_loss(congestion_algorithm cc, bool sack, uint64_t seed, uint32_t lost_segments = 1);
+
+// When RFC 8985 7 has the lost tail resent, in RTTs after its first
+// transmission: the last ACK comes one RTT after it left, and the probe
+// (PTO) 2 SRTT later. With one segment left in flight, 7.2 adds WCDelAckT
+// (tcb::worst_case_delayed_ack, for a receiver delaying its ACK) and the
+// RTO caps the PTO. With two, the probe resends the last segment and its
+// SACK proves the one below lost: one more RTT. Plus half an RTT of
+// slack, as SRTT exceeds the path's RTT by the flight's queueing.
+double tail_probe_bound_rtts(uint32_t lost_segments);
 
 }  // namespace fptcp::sim
