@@ -333,9 +333,7 @@ TEST_F(ActiveOpen, RstWithAcceptableAckClosesAsResetByPeer) {
     expect_tx(seg().syn().seq(0));
     inject(seg().rst().ack().seq(0).ack_no(1));
     expect_no_tx();
-    EXPECT_EQ(state(), tcp_state::closed);
-    EXPECT_EQ(last_close, close_reason::reset_by_peer);
-    EXPECT_EQ(take_events(), tcp_events::closed);
+    expect_closed_by_peer_reset();
 }
 
 // RFC 9293 3.10.7.3 / RFC 5961 3.2: a RST without ACK is not acceptable in SYN_SENT.
@@ -425,9 +423,7 @@ TEST_F(SimultaneousOpen, RstAtRcvNxtInSynReceivedClosesAsRefused) {
     inject(seg().rst().seq(1));
     expect_no_tx();
     EXPECT_FALSE(conn.has_value());
-    EXPECT_EQ(state(), tcp_state::closed);
-    EXPECT_EQ(last_close, close_reason::reset_by_peer);
-    EXPECT_EQ(take_events(), tcp_events::closed);
+    expect_closed_by_peer_reset();
 }
 
 // RFC 5961 4.2: only a passive SYN_RECEIVED goes back to LISTEN on a SYN in

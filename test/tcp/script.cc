@@ -187,6 +187,12 @@ void tcp_script::expect_no_tx() {
     sent.clear();
 }
 
+void tcp_script::expect_closed_by_peer_reset() {
+    EXPECT_EQ(state(), tcp_state::closed);
+    EXPECT_EQ(last_close, close_reason::reset_by_peer);
+    EXPECT_EQ(take_events(), tcp_events::closed);
+}
+
 uint32_t tcp_script::app_send(std::string_view data, bool more) {
     auto bytes = std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size());
     uint32_t n = conn->send(now, bytes, out, more);

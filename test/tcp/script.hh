@@ -134,6 +134,8 @@ protected:
     // --- expectations ---
     void expect_tx(const seg_spec& s);
     void expect_no_tx();
+    // The peer's RST ended the connection: CLOSED, reset_by_peer, the closed event.
+    void expect_closed_by_peer_reset();
     uint8_t take_events() { uint8_t e = events; events = 0; return e; }
 
     // --- the application ---
