@@ -66,12 +66,9 @@ void server_handler::on_data(engine::connection& c) {
         echo(c, s);
         return;
     case server_mode::discard:
-    case server_mode::source: {
-        uint32_t n = 0;
-        for (const auto& part : c.readable()) n += static_cast<uint32_t>(part.size());
-        c.consume(n);
+    case server_mode::source:
+        c.consume(c.readable_size());
         return;
-    }
     }
 }
 

@@ -569,12 +569,6 @@ bool connection::send(rte_mbuf* m, bool more) {
     return true;
 }
 
-uint32_t connection::readable_size() const {
-    uint32_t n = 0;
-    for (const auto& part : readable()) n += static_cast<uint32_t>(part.size());
-    return n;
-}
-
 std::string_view connection::peek(std::span<char> out) const {
     std::size_t n = 0;
     for (const auto& part : readable()) {

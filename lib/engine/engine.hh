@@ -59,7 +59,7 @@ public:
     // consume() what was used so the window can open.
     std::array<std::span<const uint8_t>, 2> readable() const { return _tcb->readable(); }
     // How many bytes readable() holds.
-    uint32_t readable_size() const;
+    uint32_t readable_size() const { return _tcb->readable_size(); }
     // Copies up to out.size() readable bytes into out, across the ring's wrap
     // (for parsing a header); nothing is consumed.
     std::string_view peek(std::span<char> out) const;

@@ -107,6 +107,7 @@ public:
     uint32_t send(time_point now, std::span<const uint8_t> data, tcp_output& out, bool more = false);
     // RFC 9293 3.10.3: RECEIVE, zero-copy: view the data, then consume it.
     std::array<std::span<const uint8_t>, 2> readable() const;
+    uint32_t readable_size() const { return _rcvbuf.size(); }  // bytes readable() holds
     void consume(time_point now, uint32_t n, tcp_output& out);
     // Half-close: our FIN follows the queued data; receiving goes on.
     void shutdown(time_point now, tcp_output& out);

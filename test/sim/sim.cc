@@ -103,9 +103,9 @@ void host::read_all(connection& c, app_state& app) {
     tcp::tcb& tcb = *c.tcb;
     std::array<uint8_t, 16384> expected;
     for (;;) {
-        auto views = tcb.readable();
-        uint32_t n = static_cast<uint32_t>(views[0].size() + views[1].size());
+        uint32_t n = tcb.readable_size();
         if (n == 0) break;
+        auto views = tcb.readable();
         if (app.compare) {
             for (std::span<const uint8_t> v : views) {
                 for (size_t done = 0; done < v.size();) {
