@@ -27,8 +27,12 @@ struct tcp_config {
     // Buffer sizes the owner provides storage for (bytes).
     uint32_t send_buffer = 64 * 1024;
     uint32_t receive_buffer = 64 * 1024;
-    // Out-of-order ranges held for reassembly (the byte bound is the receive buffer).
-    uint8_t max_ooo_ranges = 8;
+    // Ranges of sequence space one connection may hold in its lcore's range
+    // pool (docs/architecture.md, "Buffers"): out-of-order data held for
+    // reassembly (beside the byte bound, the receive buffer), and SACKed
+    // octets in the sender's scoreboard. Each at most 4096.
+    uint16_t max_ooo_ranges = 1024;
+    uint16_t max_sack_ranges = 256;
 
     bool window_scaling = true;   // RFC 7323 section 2
     bool timestamps = true;       // RFC 7323 section 3

@@ -34,16 +34,21 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
         return nullptr;
     }
     std::unique_ptr<engine> e(new engine(p, s, h));
-    // Buffer memory: reserved, not committed (MAP_NORESERVE); the kernel backs
-    // a page when a connection first writes to it, so idle connections cost
-    // almost nothing and no allocation happens on the packet path.
-    e->_buffers_size = std::size_t{s.max_connections} * (s.send_buffer + s.receive_buffer);
+    // Buffer memory, then the range pool's: reserved, not committed
+    // (MAP_NORESERVE); the kernel backs a page when a connection first writes
+    // to it, so idle connections cost almost nothing and no allocation
+    // happens on the packet path.
+    std::size_t buffers = std::size_t{s.max_connections} * (s.send_buffer + s.receive_buffer);
+    std::size_t ranges = std::max<std::size_t>(std::size_t{s.max_connections} * s.ranges_per_connection,
+                                               4 * tcp::range_pool::largest_block);
+    e->_buffers_size = buffers + ranges * sizeof(tcp::seq_range);
     void* mem = mmap(nullptr, e->_buffers_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED) {
         error = "cannot reserve " + std::to_string(e->_buffers_size >> 20) + " MiB of buffer memory";
         return nullptr;
     }
     e->_buffers = static_cast<uint8_t*>(mem);
+    e->_ranges.emplace(std::span(reinterpret_cast<tcp::seq_range*>(e->_buffers + buffers), ranges));
     return e;
 }
 
@@ -99,6 +104,7 @@ engine::~engine() {
     for (uint32_t i = 0; i < _tx_count; ++i) rte_pktmbuf_free(_tx[i]);
     for (std::size_t l = 0; l < _outbox.size(); ++l) rte_pktmbuf_free_bulk(_outbox[l].data(), _outbox_count[l]);
     _arp.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
+    _connections.clear();  // TCBs give their ranges back to the pool, which is in the mapping
     if (_buffers != nullptr) munmap(_buffers, _buffers_size);
 }
 
@@ -413,7 +419,7 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     std::size_t block = std::size_t{_settings.send_buffer} + _settings.receive_buffer;
     uint8_t* base = _buffers + block * i;
     tcp::connection_storage storage{std::span(base, own.send_buffer),
-                                    std::span(base + _settings.send_buffer, own.receive_buffer)};
+                                    std::span(base + _settings.send_buffer, own.receive_buffer), &*_ranges};
     c._tcb.emplace(own, t, storage);
     c._passive = passive;
     c._announced = !passive;

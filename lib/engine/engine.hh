@@ -115,6 +115,11 @@ struct engine_settings {
     // less, not more (their tcp_config's send_buffer / receive_buffer).
     uint32_t send_buffer = 64 * 1024;
     uint32_t receive_buffer = 64 * 1024;
+    // The lcore's range pool (tcp/range_set.hh) holds this many ranges per
+    // connection on average (8 bytes each, committed as used); one
+    // connection may take up to its tcp_config's max_ooo_ranges +
+    // max_sack_ranges, so a few lossy connections can hold many.
+    uint32_t ranges_per_connection = 64;
     // Several lcores (docs/architecture.md, "Several lcores"): engine
     // `lcore` of `mailboxes->lcores()` uses RX and TX queue `lcore`; it polls
     // RX only when the port has that queue (`poll_rx`). ARP frames are shared
@@ -260,8 +265,9 @@ private:
     tcp::syn_cookie_jar _cookies;
     static constexpr std::size_t tcp_states = static_cast<std::size_t>(tcp::tcp_state::time_wait) + 1;
     std::array<uint32_t, tcp_states> _in_state{};  // connections per state (engine::count_state)
-    uint8_t* _buffers = nullptr;  // max_connections x (send + receive), mapped lazily
+    uint8_t* _buffers = nullptr;  // max_connections x (send + receive), then the range pool's memory, mapped lazily
     std::size_t _buffers_size = 0;
+    std::optional<tcp::range_pool> _ranges;  // out-of-order and SACKed ranges of this lcore's connections
     uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made
     uint32_t* _slot_hint = nullptr;  // the burst lookup's answer for the segment in hand
     std::unique_ptr<wire::parsed_frame[]> _rx_frames;  // one burst, parsed (allocated once)

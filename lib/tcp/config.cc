@@ -2,6 +2,7 @@
 // instead of odd behaviour later.
 
 #include "fptcp/tcp_config.hh"
+#include "tcp/range_set.hh"
 #include "wire/tcp_options.hh"
 
 namespace fptcp {
@@ -11,6 +12,7 @@ namespace {
 constexpr uint32_t max_buffer = uint32_t{0xffff} << wire::tcp_options::max_window_shift;  // RFC 7323 2.3
 // 2^24 half-open connections would need 2 TiB of buffers at the default
 // 128 KiB each: a larger backlog can never be reached, so it is a typo.
+constexpr uint32_t max_ranges = tcp::range_pool::largest_block;  // one connection's set fills one block at most
 constexpr uint32_t max_syn_backlog = uint32_t{1} << 24;
 
 }  // namespace
@@ -22,7 +24,8 @@ std::string_view tcp_config_problem(const tcp_config& c) {
     if (c.receive_buffer < c.mss || c.receive_buffer > max_buffer) {
         return "receive_buffer must hold one mss and at most 1 GiB";
     }
-    if (c.max_ooo_ranges < 1 || c.max_ooo_ranges > 8) return "max_ooo_ranges must lie between 1 and 8";
+    if (c.max_ooo_ranges < 1 || c.max_ooo_ranges > max_ranges) return "max_ooo_ranges must lie between 1 and 4096";
+    if (c.max_sack_ranges < 1 || c.max_sack_ranges > max_ranges) return "max_sack_ranges must lie between 1 and 4096";
     if (c.msl.count() <= 0) return "msl must be positive";
     if (c.rto_min.count() <= 0 || c.rto_min > c.rto_initial || c.rto_initial > c.rto_max) {
         return "rto_min, rto_initial and rto_max must be positive and in that order";

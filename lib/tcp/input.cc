@@ -398,7 +398,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
         return;
     }
     if (!data.empty()) {
-        _rcvbuf.write_at(_rcvbuf.size() + distance(_rcv.nxt, start).value, data);
+        store_first_copy(start, data);
         seq_num end = start + seq_len(static_cast<uint32_t>(data.size()));
         if (start == _rcv.nxt) {
             bool filled_hole = !_ooo.empty();
@@ -414,7 +414,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
         } else {
             if (_ooo.covers(start, end)) note_duplicate(start, end);
             _last_ooo = start;
-            if (!_ooo.insert(start, end, _cfg->max_ooo_ranges)) out.counters.drop(tcp_drop::ooo_overflow);
+            if (!_ooo.insert(start, end)) out.counters.drop(tcp_drop::ooo_overflow);
             else if (fin) {
                 _ooo_fin = true;
                 _rcv.fin = end;
@@ -431,6 +431,18 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
     seq_num fin_seq = start + seq_len(static_cast<uint32_t>(data.size()));
     if (fin && fin_seq == _rcv.nxt) process_fin(now, fin_seq, out);
     else if (_ooo_fin && _rcv.fin == _rcv.nxt) process_fin(now, _rcv.fin, out);
+}
+
+// Writes the parts of the segment that no earlier arrival holds: where data
+// overlaps, the first copy stays (as Linux, and as in-order data already
+// behaves: octets below RCV.NXT are trimmed), so that a monitor modelled on
+// Linux reassembles the same stream (RFC 9293 3.10.7.4 leaves the choice).
+void tcb::store_first_copy(seq_num start, std::span<const uint8_t> data) {
+    uint32_t base = _rcvbuf.size() + distance(_rcv.nxt, start).value;  // ring offset of `start`
+    _ooo.for_each_gap(start, start + seq_len(static_cast<uint32_t>(data.size())), [&](seq_num from, seq_num to) {
+        uint32_t skip = distance(start, from).value;
+        _rcvbuf.write_at(base + skip, data.subspan(skip, distance(from, to).value));
+    });
 }
 
 // RFC 9293 3.10.7.4 eighth step.

@@ -352,12 +352,9 @@ void tcb::add_sack_blocks(tcp_options& options) {
         push(_dsack.start, _dsack.end);
         _dsack_pending = false;
     }
-    uint8_t latest = _ooo.count();
-    for (uint8_t i = 0; i < _ooo.count(); ++i) {
-        if (!before(_last_ooo, _ooo[i].start) && before(_last_ooo, _ooo[i].end)) latest = i;
-    }
+    uint16_t latest = _ooo.index_holding(_last_ooo);
     if (latest < _ooo.count()) push(_ooo[latest].start, _ooo[latest].end);
-    for (uint8_t i = _ooo.count(); i-- > 0;) {
+    for (uint16_t i = _ooo.count(); i-- > 0;) {
         if (i != latest) push(_ooo[i].start, _ooo[i].end);
     }
     options.sack_count = n;

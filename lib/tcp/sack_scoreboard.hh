@@ -5,29 +5,32 @@
 // (as one boundary below which every hole is lost), the holes to fill, and
 // the octets SACKed in a span (for the pipe).
 //
-// Bounded (it lives in every TCB): when a block would need more than
-// max_ranges ranges the highest range is dropped. Forgetting a SACK must
+// The ranges come from the lcore's range_pool (range_set.hh), as many as the
+// peer reports over time, up to tcp_config::max_sack_ranges. When a block
+// would need more than that, or the pool has no block left, the highest
+// range is dropped. Forgetting a SACK must
 // only make the sender more cautious: the pipe counts the octets in flight,
 // and the span the forgotten ranges lay in is remembered until SND.UNA
 // passes it, so that no hole there is taken for a loss (certain_below).
 
 #include <cstdint>
 
-#include "tcp/reassembly.hh"
+#include "tcp/range_set.hh"
 #include "tcp/seq.hh"
 
 namespace fptcp::tcp {
 
 class sack_scoreboard {
 public:
-    static constexpr uint8_t max_ranges = 4;  // what one ACK carries beside timestamps, plus one
     static constexpr uint32_t dup_thresh = 3;  // RFC 6675 2: DupThresh
 
     using range = seq_range;
 
+    sack_scoreboard(range_pool* pool, uint16_t max_ranges) : _set(pool, max_ranges) {}
+
     bool empty() const { return _set.empty(); }
-    uint8_t count() const { return _set.count(); }
-    const range& operator[](uint8_t i) const { return _set[i]; }
+    uint16_t count() const { return _set.count(); }
+    const range& operator[](uint16_t i) const { return _set[i]; }
     void clear() {
         _set.clear();
         _uncertain_from = _uncertain_end;
@@ -40,12 +43,12 @@ public:
         seq_num end = seq_min(right, max);
         if (!before(start, end)) return false;
         if (sacked_between(start, end) == distance(start, end).value) return false;
-        while (!_set.insert(start, end, max_ranges)) {
-            const range& last = _set[static_cast<uint8_t>(_set.count() - 1)];
-            if (!before(start, last.start)) {  // above all: forget it
+        while (!_set.insert(start, end)) {
+            if (_set.empty() || !before(start, _set.last().start)) {  // no room at all, or above all: forget it
                 forget(start, end);
                 return true;
             }
+            const range& last = _set.last();
             forget(last.start, last.end);
             _set.drop_last();
         }
@@ -72,7 +75,7 @@ public:
     // Octets SACKed within [from, to).
     uint32_t sacked_between(seq_num from, seq_num to) const {
         uint32_t n = 0;
-        for (uint8_t i = 0; i < _set.count(); ++i) {
+        for (uint16_t i = 0; i < _set.count(); ++i) {
             seq_num a = seq_max(_set[i].start, from);
             seq_num b = seq_min(_set[i].end, to);
             if (before(a, b)) n += distance(a, b).value;
@@ -87,7 +90,7 @@ public:
     // the returned sequence number is lost (`una` when none is).
     seq_num lost_below(seq_num una, uint32_t mss, uint32_t threshold = dup_thresh) const {
         uint32_t above = 0;
-        for (uint8_t i = _set.count(); i-- > 0;) {
+        for (uint16_t i = _set.count(); i-- > 0;) {
             above += distance(_set[i].start, _set[i].end).value;
             uint32_t ranges_above = _set.count() - i;
             if (ranges_above >= threshold || above > (threshold - 1) * mss) {
@@ -101,7 +104,7 @@ public:
     // `start`), and how many un-SACKed octets follow it (0 when none).
     uint32_t next_hole(seq_num from, seq_num limit, seq_num& start) const {
         start = from;
-        for (uint8_t i = 0; i < _set.count() && before(start, limit); ++i) {
+        for (uint16_t i = 0; i < _set.count() && before(start, limit); ++i) {
             if (before_or_equal(_set[i].end, start)) continue;
             if (before(start, _set[i].start)) return distance(start, seq_min(_set[i].start, limit)).value;
             start = _set[i].end;  // inside a SACKed range: skip it
@@ -111,11 +114,11 @@ public:
 
     // One past the highest SACKed octet (`una` when nothing is SACKed).
     seq_num highest(seq_num una) const {
-        return _set.empty() ? una : _set[static_cast<uint8_t>(_set.count() - 1)].end;
+        return _set.empty() ? una : _set.last().end;
     }
 
 private:
-    range_set<max_ranges> _set;  // the same bounded sorted range set the receiver uses
+    range_set _set;              // the same sorted range set the receiver uses
     seq_num _uncertain_from;     // [_uncertain_from, _uncertain_end) held the forgotten ranges; empty when equal
     seq_num _uncertain_end;
 

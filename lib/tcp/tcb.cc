@@ -12,7 +12,13 @@ uint8_t window_shift_for(uint32_t buffer) {
 }
 
 tcb::tcb(const tcp_config& cfg, four_tuple tuple, connection_storage storage)
-    : _cfg(&cfg), _tuple(tuple), _rtt(cfg.rto_initial), _sndbuf(storage.send), _rcvbuf(storage.receive) {
+    : _cfg(&cfg),
+      _tuple(tuple),
+      _rtt(cfg.rto_initial),
+      _scoreboard(storage.ranges, cfg.max_sack_ranges),
+      _sndbuf(storage.send),
+      _rcvbuf(storage.receive),
+      _ooo(storage.ranges, cfg.max_ooo_ranges) {
     _rcv.shift = cfg.window_scaling ? window_shift_for(_rcvbuf.capacity()) : 0;
     _keepalive = cfg.keepalive;
     _nodelay = !cfg.nagle;

@@ -18,7 +18,7 @@
 #include "tcp/congestion.hh"
 #include "tcp/output.hh"
 #include "tcp/rack.hh"
-#include "tcp/reassembly.hh"
+#include "tcp/range_set.hh"
 #include "tcp/rtt.hh"
 #include "tcp/sack_scoreboard.hh"
 #include "tcp/segment.hh"
@@ -27,10 +27,13 @@
 
 namespace fptcp::tcp {
 
-// Buffer memory for one connection, owned by the caller for the TCB's life.
+// Memory for one connection, owned by the caller for the TCB's life: the
+// buffers, and the lcore's pool for out-of-order and SACKed ranges (shared by
+// the owner's connections; a TCB gives its blocks back when it is destroyed).
 struct connection_storage {
     std::span<uint8_t> send;
     std::span<uint8_t> receive;
+    range_pool* ranges = nullptr;  // none: no out-of-order data is held, no SACK is remembered
 };
 
 // Our window scale (RFC 7323 2.2) for a receive buffer of this size.
@@ -219,7 +222,7 @@ private:
     uint32_t _rto_after_reorder_us = 0;  // while the reordering timer runs: when the RTO is due after it (0: none)
     byte_ring _sndbuf;  // from SND.UNA on
     byte_ring _rcvbuf;  // unread in-order data; out-of-order data past it
-    reassembly _ooo;
+    range_set _ooo;  // out-of-order data held in _rcvbuf, beyond RCV.NXT
 
     // input.cc: one small function per step of RFC 9293 3.10.7.
     void input_syn_sent(time_point now, const segment& seg, tcp_output& out);
@@ -239,6 +242,7 @@ private:
     uint32_t scaled_window(const segment& seg) const;
     void process_urgent(const segment& seg);
     void process_text(time_point now, const segment& seg, tcp_output& out);
+    void store_first_copy(seq_num start, std::span<const uint8_t> data);
     void process_fin(time_point now, seq_num fin_seq, tcp_output& out);
     void take_rtt_sample(time_point now, const segment& seg);
     bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);

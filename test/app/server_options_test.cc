@@ -49,6 +49,7 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.send_buffer, b.send_buffer);
     EXPECT_EQ(a.receive_buffer, b.receive_buffer);
     EXPECT_EQ(a.max_ooo_ranges, b.max_ooo_ranges);
+    EXPECT_EQ(a.max_sack_ranges, b.max_sack_ranges);
     EXPECT_EQ(a.window_scaling, b.window_scaling);
     EXPECT_EQ(a.timestamps, b.timestamps);
     EXPECT_EQ(a.sack_permitted, b.sack_permitted);
@@ -403,6 +404,7 @@ min_peer_mss = 536
 send_buffer = 262144
 receive_buffer = 131072
 max_ooo_ranges = 4
+max_sack_ranges = 300
 window_scaling = false
 timestamps = false
 sack_permitted = false
@@ -452,6 +454,7 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.tcp.send_buffer, 262144u);
     EXPECT_EQ(o.tcp.receive_buffer, 131072u);
     EXPECT_EQ(o.tcp.max_ooo_ranges, 4);
+    EXPECT_EQ(o.tcp.max_sack_ranges, 300);
     EXPECT_FALSE(o.tcp.window_scaling);
     EXPECT_FALSE(o.tcp.timestamps);
     EXPECT_FALSE(o.tcp.sack_permitted);

@@ -83,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     stack.listening = in.ConsumeBool();
     stack.cfg.timestamps = in.ConsumeBool();
     stack.cfg.keepalive = in.ConsumeBool();
-    stack.cfg.max_ooo_ranges = in.ConsumeIntegralInRange<uint8_t>(1, 8);
+    stack.cfg.max_ooo_ranges = in.ConsumeIntegralInRange<uint16_t>(1, 64);
+    stack.cfg.max_sack_ranges = in.ConsumeIntegralInRange<uint16_t>(1, 64);
     stack.cfg.syn_backlog = in.ConsumeBool() ? 0 : 4096;  // 0: every SYN gets a cookie
     for (int steps = 0; steps < 200 && in.remaining_bytes() > 0; ++steps) run(in, stack);
     stack.finish();

@@ -11,7 +11,7 @@ tcp::tcb* host::create_connection(const four_tuple& t, const tcp_config& c) {
     auto conn = std::make_unique<connection>();
     conn->snd.assign(c.send_buffer, 0);
     conn->rcv.assign(c.receive_buffer, 0);
-    conn->tcb.emplace(c, t, tcp::connection_storage{conn->snd, conn->rcv});
+    conn->tcb.emplace(c, t, tcp::connection_storage{conn->snd, conn->rcv, &ranges.pool});
     if (accept_app) conn->app = accept_app(t);
     tcp::tcb* p = &*conn->tcb;
     conns[t] = std::move(conn);

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "support/range_memory.hh"
 #include "support/sha256.hh"
 #include "tcp/demux.hh"
 #include "tcp/wire_adapter.hh"
@@ -180,6 +181,7 @@ public:
     bool listening = false;
     uint16_t listen_port = 80;
     tcp::tcp_output out;
+    testing::range_memory ranges{64 * tcp::range_pool::largest_block};  // before conns, which give their ranges back to it
     std::unordered_map<four_tuple, std::unique_ptr<connection>, tuple_hash> conns;
     std::unordered_map<four_tuple, tcp::time_wait_entry, tuple_hash> time_waits;
     sender_stats sent;  // updated by the simulator; timeouts and probes stay 0 here

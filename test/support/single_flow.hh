@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "range_memory.hh"
 #include "tcp/demux.hh"
 
 namespace fptcp::testing {
@@ -20,6 +21,7 @@ public:
 
     tcp_config cfg;
     tcp_output out;
+    range_memory ranges;  // before conn: the TCB gives its ranges back first
     time_point now = time_point(std::chrono::seconds(1000));
     std::optional<tcb> conn;
     std::optional<time_wait_entry> time_wait;
@@ -37,7 +39,7 @@ public:
         if (conn || t != flow) return nullptr;
         if (_snd.size() != c.send_buffer) _snd.assign(c.send_buffer, 0);
         if (_rcv.size() != c.receive_buffer) _rcv.assign(c.receive_buffer, 0);
-        conn.emplace(c, t, connection_storage{_snd, _rcv});
+        conn.emplace(c, t, connection_storage{_snd, _rcv, &ranges.pool});
         return &*conn;
     }
     seq_num next_iss(const four_tuple&, time_point) const { return seq_num(passive_iss); }

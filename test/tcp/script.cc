@@ -25,7 +25,7 @@ void tcp_script::TearDown() {
 void tcp_script::create_tcb() {
     _snd_storage.assign(cfg.send_buffer, 0);
     _rcv_storage.assign(cfg.receive_buffer, 0);
-    conn.emplace(cfg, tuple, connection_storage{_snd_storage, _rcv_storage});
+    conn.emplace(cfg, tuple, connection_storage{_snd_storage, _rcv_storage, &ranges.pool});
     ++_live_tcbs;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fptcp/tcp_config.hh"
+#include "../support/range_memory.hh"
 #include "tcp/demux.hh"
 
 namespace fptcp::tcp {
@@ -110,6 +111,7 @@ protected:
     std::deque<sent_segment> sent;
     uint8_t events = 0;
     bool listening = false;
+    fptcp::testing::range_memory ranges;  // before conn: the TCB gives its ranges back first
     std::optional<tcb> conn;
     std::optional<time_wait_entry> time_wait;
     close_reason last_close = close_reason::none;

@@ -1,10 +1,12 @@
-// The out-of-order range set of RFC 9293 3.10.7.4 ("seventh, process the
-// segment text"): lib/tcp/reassembly.hh. Every test runs at a base just below
+// The range set of RFC 9293 3.10.7.4's reassembly ("seventh, process the
+// segment text") and of the SACK scoreboard, and the range pool it takes its
+// blocks from: lib/tcp/range_set.hh. Every test runs at a base just below
 // 2^32 so the ranges cross the wrap.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -12,27 +14,31 @@
 
 #include <gtest/gtest.h>
 
-#include "tcp/reassembly.hh"
+#include "../support/range_memory.hh"
+#include "tcp/range_set.hh"
 
 namespace fptcp::tcp {
 namespace {
 
-constexpr uint8_t bound = reassembly::hard_max_ranges;
+constexpr uint16_t bound = range_pool::largest_block;
 
 class Reassembly : public ::testing::Test {
 protected:
     static constexpr uint32_t base = 0xffffff00u;  // 256 below the wrap
-    reassembly r;
+    fptcp::testing::range_memory memory;
+    range_set r{&memory.pool, bound};
 
     static seq_num at(uint32_t offset) { return seq_num(base + offset); }
-    bool insert(uint32_t from, uint32_t to, uint8_t max = bound) { return r.insert(at(from), at(to), max); }
+    bool insert(uint32_t from, uint32_t to) { return r.insert(at(from), at(to)); }
+    bool insert_into(range_set& set, uint32_t from, uint32_t to) { return set.insert(at(from), at(to)); }
 
     // The ranges held, as offsets from the base.
-    std::vector<std::pair<uint32_t, uint32_t>> held() const {
+    static std::vector<std::pair<uint32_t, uint32_t>> held(const range_set& set) {
         std::vector<std::pair<uint32_t, uint32_t>> v;
-        for (uint8_t i = 0; i < r.count(); ++i) v.emplace_back(r[i].start.raw() - base, r[i].end.raw() - base);
+        for (uint16_t i = 0; i < set.count(); ++i) v.emplace_back(set[i].start.raw() - base, set[i].end.raw() - base);
         return v;
     }
+    std::vector<std::pair<uint32_t, uint32_t>> held() const { return held(r); }
     using ranges = std::vector<std::pair<uint32_t, uint32_t>>;
 };
 
@@ -88,30 +94,108 @@ TEST_F(Reassembly, RangeBridgingTwoNeighboursJoinsThem) {
 }
 
 TEST_F(Reassembly, BoundRefusesANewDisjointRangeAndChangesNothing) {
-    for (uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(insert(100 + 20 * i, 110 + 20 * i, 3));
-    const ranges before = held();
-    EXPECT_FALSE(insert(500, 510, 3));  // after all of them
-    EXPECT_FALSE(insert(10, 20, 3));    // before all of them
-    EXPECT_FALSE(insert(112, 118, 3));  // in a gap
-    EXPECT_EQ(held(), before);
+    range_set three(&memory.pool, 3);
+    for (uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(insert_into(three, 100 + 20 * i, 110 + 20 * i));
+    const ranges before = held(three);
+    EXPECT_FALSE(insert_into(three, 500, 510));  // after all of them
+    EXPECT_FALSE(insert_into(three, 10, 20));    // before all of them
+    EXPECT_FALSE(insert_into(three, 112, 118));  // in a gap
+    EXPECT_EQ(held(three), before);
 }
 
 TEST_F(Reassembly, BoundStillMergesIntoExistingRanges) {
-    for (uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(insert(100 + 20 * i, 110 + 20 * i, 3));
-    EXPECT_TRUE(insert(110, 115, 3));  // adjacent
-    EXPECT_TRUE(insert(135, 145, 3));  // overlapping
-    EXPECT_TRUE(insert(141, 142, 3));  // inside
-    EXPECT_EQ(held(), (ranges{{100, 115}, {120, 130}, {135, 150}}));
-    EXPECT_TRUE(insert(115, 120, 3));  // bridging frees a slot
-    EXPECT_EQ(r.count(), 2);
-    EXPECT_TRUE(insert(500, 510, 3));
-    EXPECT_EQ(r.count(), 3);
+    range_set three(&memory.pool, 3);
+    for (uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(insert_into(three, 100 + 20 * i, 110 + 20 * i));
+    EXPECT_TRUE(insert_into(three, 110, 115));  // adjacent
+    EXPECT_TRUE(insert_into(three, 135, 145));  // overlapping
+    EXPECT_TRUE(insert_into(three, 141, 142));  // inside
+    EXPECT_EQ(held(three), (ranges{{100, 115}, {120, 130}, {135, 150}}));
+    EXPECT_TRUE(insert_into(three, 115, 120));  // bridging frees a slot
+    EXPECT_EQ(three.count(), 2);
+    EXPECT_TRUE(insert_into(three, 500, 510));
+    EXPECT_EQ(three.count(), 3);
 }
 
-TEST_F(Reassembly, HardBoundHoldsWhateverTheCallerAsks) {
-    for (uint32_t i = 0; i < bound; ++i) EXPECT_TRUE(insert(10 * i, 10 * i + 1, 255));
-    EXPECT_FALSE(insert(1000, 1001, 255));
-    EXPECT_EQ(r.count(), bound);
+// The set grows through the pool's size classes (8, 16, 32, ... ranges) as
+// holes appear, keeping its ranges, and gives its block back when it empties.
+TEST_F(Reassembly, GrowsFromThePoolAndGivesItsBlockBackWhenEmpty) {
+    EXPECT_EQ(memory.pool.ranges_in_use(), 0u);
+    EXPECT_TRUE(insert(0, 1));
+    EXPECT_EQ(memory.pool.ranges_in_use(), 8u);
+    for (uint32_t i = 1; i < 100; ++i) EXPECT_TRUE(insert(2 * i, 2 * i + 1));
+    EXPECT_EQ(r.count(), 100);
+    EXPECT_EQ(memory.pool.ranges_in_use(), 128u);  // the smallest class that holds 100
+    for (uint32_t i = 0; i < 100; ++i) EXPECT_EQ(r[static_cast<uint16_t>(i)].start, at(2 * i));
+    EXPECT_EQ(r.take_contiguous(at(0)), at(1));
+    EXPECT_EQ(memory.pool.ranges_in_use(), 128u);
+    r.clear();
+    EXPECT_EQ(memory.pool.ranges_in_use(), 0u);
+    EXPECT_TRUE(insert(10, 20));
+    EXPECT_EQ(r.take_contiguous(at(10)), at(20));  // the last range taken: the block goes back
+    EXPECT_EQ(memory.pool.ranges_in_use(), 0u);
+}
+
+// Sets of one lcore share its pool: when it is empty a new disjoint range is
+// refused (the caller counts a drop) and nothing changes; merging still works.
+TEST_F(Reassembly, AnEmptyPoolRefusesNewRangesAndChangesNothing) {
+    fptcp::testing::range_memory small(16);  // two blocks of 8
+    range_set a(&small.pool, bound), b(&small.pool, bound), c(&small.pool, bound);
+    EXPECT_TRUE(insert_into(a, 0, 1));
+    EXPECT_TRUE(insert_into(b, 0, 1));
+    EXPECT_FALSE(insert_into(c, 0, 1));  // no block left
+    EXPECT_TRUE(c.empty());
+    for (uint32_t i = 1; i < 8; ++i) EXPECT_TRUE(insert_into(a, 2 * i, 2 * i + 1));
+    const ranges before = held(a);
+    EXPECT_FALSE(insert_into(a, 100, 101));  // a ninth range needs a block of 16
+    EXPECT_EQ(held(a), before);
+    EXPECT_TRUE(insert_into(a, 1, 2));  // merging needs no room
+    b.clear();
+    EXPECT_TRUE(insert_into(c, 0, 1));  // b's block went back
+}
+
+// A class whose free list is empty splits a larger free block: after one set
+// grew through blocks of 8, 16 and 32 ranges and emptied, the pool's 64
+// ranges serve eight sets of 8.
+TEST_F(Reassembly, ThePoolSplitsLargerFreeBlocks) {
+    fptcp::testing::range_memory small(64);
+    {
+        range_set big(&small.pool, bound);
+        for (uint32_t i = 0; i < 20; ++i) EXPECT_TRUE(insert_into(big, 2 * i, 2 * i + 1));
+        EXPECT_EQ(small.pool.ranges_in_use(), 32u);
+    }
+    EXPECT_EQ(small.pool.ranges_in_use(), 0u);
+    std::vector<std::unique_ptr<range_set>> sets;
+    for (int i = 0; i < 8; ++i) {
+        sets.push_back(std::make_unique<range_set>(&small.pool, bound));
+        EXPECT_TRUE(insert_into(*sets.back(), 0, 1)) << "set " << i;
+    }
+    EXPECT_EQ(small.pool.ranges_in_use(), 64u);
+    range_set ninth(&small.pool, bound);
+    EXPECT_FALSE(insert_into(ninth, 0, 1));
+}
+
+TEST_F(Reassembly, HardBoundIsTheLargestBlock) {
+    range_set more(&memory.pool, bound);
+    for (uint32_t i = 0; i < bound; ++i) EXPECT_TRUE(insert_into(more, 10 * i, 10 * i + 1));
+    EXPECT_FALSE(insert_into(more, 10 * bound, 10 * bound + 1));
+    EXPECT_EQ(more.count(), bound);
+}
+
+TEST_F(Reassembly, GapsAreThePartsNotHeld) {
+    EXPECT_TRUE(insert(100, 200));
+    EXPECT_TRUE(insert(250, 300));
+    ranges gaps;
+    r.for_each_gap(at(50), at(400), [&](seq_num a, seq_num b) { gaps.emplace_back(a.raw() - base, b.raw() - base); });
+    EXPECT_EQ(gaps, (ranges{{50, 100}, {200, 250}, {300, 400}}));
+    gaps.clear();
+    r.for_each_gap(at(120), at(260), [&](seq_num a, seq_num b) { gaps.emplace_back(a.raw() - base, b.raw() - base); });
+    EXPECT_EQ(gaps, (ranges{{200, 250}}));
+    gaps.clear();
+    r.for_each_gap(at(260), at(280), [&](seq_num a, seq_num b) { gaps.emplace_back(a.raw() - base, b.raw() - base); });
+    EXPECT_TRUE(gaps.empty());
+    EXPECT_EQ(r.index_holding(at(260)), 1);
+    EXPECT_EQ(r.index_holding(at(200)), 2);  // one past the first range's end: none holds it
+    EXPECT_EQ(r.index_holding(at(100)), 0);
 }
 
 TEST_F(Reassembly, TakeContiguousStopsAtTheFirstHole) {
@@ -148,9 +232,10 @@ TEST_F(Reassembly, ClearForgetsEverything) {
     EXPECT_TRUE(r.empty());
 }
 
-// A naive list would walk every hole on each insert: 10,000 one-byte holes
-// in descending order, then ascending, then shuffled. Here the count stays at
-// the bound, every refusal is O(bound), and the whole run is fast.
+// A peer that sends 10,000 one-byte holes, in descending order, then
+// ascending, then shuffled: the count stays at the bound (the largest block),
+// every insert is a binary search plus at most one block's move, and the
+// whole run is fast.
 TEST_F(Reassembly, TenThousandOneByteHolesStayBoundedAndFast) {
     constexpr uint32_t n = 10000;
     std::vector<uint32_t> order(n);
@@ -181,21 +266,13 @@ TEST_F(Reassembly, TenThousandOneByteHolesStayBoundedAndFast) {
     EXPECT_LT(took, std::chrono::milliseconds(500)) << "30,000 inserts into a bounded set";
 }
 
-// The same holes with a bound of 255 asked for: the hard bound still holds.
-TEST_F(Reassembly, TenThousandHolesNeverExceedTheHardBound) {
-    for (uint32_t i = 10000; i-- > 0;) {
-        insert(2 * i + 1, 2 * i + 2, 255);
-        ASSERT_LE(r.count(), bound);
-    }
-    EXPECT_EQ(r.count(), bound);
-}
-
 // Against a bitmap model: random inserts over a small span crossing the
 // wrap, merged ranges must equal the model's runs exactly.
 TEST_F(Reassembly, RandomInsertsMatchABitmapModel) {
     std::mt19937 rng(9293);
+    range_set six(&memory.pool, 6);
     for (int round = 0; round < 200; ++round) {
-        r.clear();
+        six.clear();
         std::vector<bool> model(512, false);
         for (int k = 0; k < 30; ++k) {
             uint32_t from = rng() % 500;
@@ -211,7 +288,7 @@ TEST_F(Reassembly, RandomInsertsMatchABitmapModel) {
                 i = j;
             }
             bool fits = runs.size() <= 6;
-            EXPECT_EQ(insert(from, to, 6), fits);
+            EXPECT_EQ(insert_into(six, from, to), fits);
             if (fits) model = next;
             ranges expect;
             for (uint32_t i = 0; i < model.size(); ++i) {
@@ -221,7 +298,7 @@ TEST_F(Reassembly, RandomInsertsMatchABitmapModel) {
                 expect.emplace_back(i, j);
                 i = j;
             }
-            ASSERT_EQ(held(), expect) << "round " << round << " insert " << from << ".." << to;
+            ASSERT_EQ(held(six), expect) << "round " << round << " insert " << from << ".." << to;
         }
     }
 }
