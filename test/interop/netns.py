@@ -12,7 +12,9 @@ Only standard library. Every namespace and link made here is named after N,
 and N is reserved by creating fptcp-peer<N> (`ip netns add` fails when it
 exists), so two runs never share one. An owner file holding our pid lets
 cleanup_stale() remove what a killed earlier run left behind without touching
-the namespaces of a run still alive.
+the namespaces of a run still alive. lossy.py's path uses the same N and adds
+the namespaces fptcp-lossy-br<N> and fptcp-lossy-lx<N>, owned and removed
+the same way.
 """
 
 import contextlib
