@@ -428,7 +428,7 @@ def lossy_row(name, linux, fp):
     if "seconds" not in fp:
         fptcp_cells = [f'failed: {fp["error"][:80]}', "-", "-", "-"]
     else:
-        fptcp_cells = [f'{fp["seconds"]:.3f}', f'{fp["seconds"] / linux["seconds"]:.1f}']
+        fptcp_cells = [f'{fp["seconds"]:.3f}', f'{fp["seconds"] / linux["seconds"]:.2f}']
         if "fptcp" in fp:
             fptcp_cells += [f'{fp["fptcp"]["retransmits"]} / {fp["frames"]["to_client"]["dropped"]}',
                             str(fp["fptcp"]["timeouts"])]
@@ -469,14 +469,14 @@ def lossy_side_by_side(ctx):
                 log_run(ctx, imp.name, fp)
             except (clients.ClientError, Failure, ServerError, OSError) as e:
                 fp = {"error": f"{type(e).__name__}: {e}"}
-                failures.append(f"{imp.name}: fptcp (cap {cap:.0f} s): {fp['error']}")
+                failures.append(f"{imp.name}: fptcp (cap {cap:.1f} s): {fp['error']}")
                 ctx.log(failures[-1])
             check_impaired(imp, linux)
             if "seconds" in fp:
                 check_impaired(imp, fp)
                 ratio = fp["seconds"] / linux["seconds"]
                 ctx.note(f"{imp.name}: Linux {linux['seconds']:.3f} s, fptcp {fp['seconds']:.3f} s, "
-                         f"ratio {ratio:.1f}, aim {LOSSY_AIM}x: {'met' if ratio <= LOSSY_AIM else 'not met'}"
+                         f"ratio {ratio:.2f}, aim {LOSSY_AIM}x: {'met' if ratio <= LOSSY_AIM else 'not met'}"
                          + (f", af_packet gap {af_packet_gap(fp)}" if "fptcp" in fp else ""))
             rows.append(lossy_row(imp.name, linux, fp))
         linux_cc = lossy.sysctl(path.linux_ns, "net.ipv4.tcp_congestion_control")
