@@ -12,7 +12,9 @@ Only standard library. Every namespace and link made here is named after N,
 and N is reserved by creating fptcp-peer<N> (`ip netns add` fails when it
 exists), so two runs never share one. An owner file holding our pid lets
 cleanup_stale() remove what a killed earlier run left behind without touching
-the namespaces of a run still alive.
+the namespaces of a run still alive. lossy.py's path uses the same N and adds
+the namespaces fptcp-lossy-br<N> and fptcp-lossy-lx<N>, owned and removed
+the same way.
 """
 
 import contextlib
@@ -28,6 +30,7 @@ RUN_DIR = "/run/fptcp-interop"
 NETNS_DIR = "/run/netns"
 PEER_PREFIX = "fptcp-peer"       # the Linux side of a veth pair
 SERVER_NS_PREFIX = "fptcp-srv-"  # made by linux_standin.py
+LOSSY_NS_PREFIX = "fptcp-lossy-"  # the lossy path's bridge and Linux server (lossy.py)
 FIRST_N = 1
 LAST_N = 250
 
@@ -137,7 +140,7 @@ def delete_link(name):
 
 
 def _n_of(ns):
-    m = re.fullmatch(PEER_PREFIX + r"(\d+)", ns)
+    m = re.fullmatch(f"(?:{PEER_PREFIX}|{LOSSY_NS_PREFIX}[a-z]+)" + r"(\d+)", ns)
     return int(m.group(1)) if m else None
 
 
@@ -146,7 +149,7 @@ def cleanup_stale(log=None):
     if not os.path.isdir(NETNS_DIR):
         return
     for ns in sorted(os.listdir(NETNS_DIR)):
-        if not (ns.startswith(PEER_PREFIX) or ns.startswith(SERVER_NS_PREFIX)):
+        if not ns.startswith((PEER_PREFIX, SERVER_NS_PREFIX, LOSSY_NS_PREFIX)):
             continue
         if _owner_alive(ns):
             continue
@@ -164,7 +167,8 @@ def _reserve_n():
     """Reserves a free N by creating fptcp-peer<N>; returns (n, ns)."""
     for n in range(FIRST_N, LAST_N + 1):
         ns = f"{PEER_PREFIX}{n}"
-        if ns_exists(ns) or link_exists(f"veth-fp{n}") or link_exists(f"fptcp-t{n}"):
+        if (ns_exists(ns) or link_exists(f"veth-fp{n}") or link_exists(f"fptcp-t{n}")
+                or any(map(ns_exists, lossy_namespaces(n)))):
             continue
         if run(["ip", "netns", "add", ns], check=False).returncode == 0:
             write_owner(ns)
@@ -178,7 +182,7 @@ GUARD_METRIC = "4242"
 
 
 def _guard_nets(n):
-    return (f"10.71.{n}.0/24", f"10.72.{n}.0/24", f"10.73.{n}.0/24")
+    return (f"10.71.{n}.0/24", f"10.72.{n}.0/24", f"10.73.{n}.0/24", f"10.74.{n}.0/24")
 
 
 def _guard_routes(n):
@@ -316,11 +320,19 @@ def teardown(n):
     # A stand-in server namespace left behind by a stand-in that was killed.
     delete_ns(f"{SERVER_NS_PREFIX}veth-fp{n}")
     delete_ns(f"{SERVER_NS_PREFIX}fptcp-t{n}")
+    for ns in lossy_namespaces(n):
+        delete_ns(ns)
 
 
-def ss_states(ns):
-    """Counts of TCP socket states in ns from `ss -tan`, e.g. {'ESTAB': 3}."""
-    out = run(ns_cmd(ns, ["ss", "-tanH"])).stdout
+def lossy_namespaces(n):
+    """The lossy path's bridge and Linux-server namespaces of N (lossy.py)."""
+    return (f"{LOSSY_NS_PREFIX}br{n}", f"{LOSSY_NS_PREFIX}lx{n}")
+
+
+def ss_states(ns, peer=None):
+    """Counts of TCP socket states in ns from `ss -tan` (those to peer's address
+    only, when given), e.g. {'ESTAB': 3}."""
+    out = run(ns_cmd(ns, ["ss", "-tanH"] + (["dst", peer] if peer else []))).stdout
     counts = {}
     for line in out.splitlines():
         fields = line.split()
@@ -329,11 +341,12 @@ def ss_states(ns):
     return counts
 
 
-def wait_no_stuck(ns, allowed=("TIME-WAIT", "LISTEN"), timeout=15.0):
-    """Waits (bounded) until ns holds only allowed TCP states; returns the last counts."""
+def wait_no_stuck(ns, allowed=("TIME-WAIT", "LISTEN"), timeout=15.0, peer=None):
+    """Waits (bounded) until ns holds only allowed TCP states (to peer, when
+    given); returns the last counts."""
     deadline = time.monotonic() + timeout
     while True:
-        counts = ss_states(ns)
+        counts = ss_states(ns, peer)
         bad = {k: v for k, v in counts.items() if k not in allowed}
         if not bad or time.monotonic() > deadline:
             return bad, counts
