@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "tcp/tcb.hh"
+#include "wire/tcp_options.hh"
 
 namespace fptcp::tcp {
 
@@ -131,6 +132,18 @@ uint32_t tcb::congestion_room() const {
     return limit > flight ? limit - flight : 0;
 }
 
+// The payload of a full-sized segment sent now: SND.MSS (already less the
+// timestamps) less the SACK blocks the segment will carry, as RFC 9293 3.7.1
+// and RFC 6691 2 ask: the MSS leaves the options out, so the sender takes
+// them off the data. Without this a data segment carrying SACK blocks is
+// larger than the MTU (and a kernel-backed port drops it without a word).
+uint32_t tcb::full_segment_payload() const {
+    if (!_sack_ok || (!_dsack_pending && _ooo.empty())) return _snd.mss;
+    std::size_t blocks = (_dsack_pending ? 1u : 0u) + _ooo.count();
+    std::size_t options = wire::sack_option_size(blocks, _ts_ok ? timestamps_option_size : 0);
+    return _snd.mss - static_cast<uint32_t>(options);
+}
+
 // Sends one segment of new (or, after a timeout, old) data, or the FIN,
 // within `cwnd_room` octets and the peer's window. Returns false when
 // nothing may be sent now.
@@ -140,10 +153,11 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
     uint32_t unsent = before(_snd.nxt, end) ? distance(_snd.nxt, end).value : 0;
     uint32_t flight = distance(_snd.una, _snd.nxt).value;
     uint32_t window_room = _snd.wnd > flight ? _snd.wnd - flight : 0;  // RFC 9293 3.8.6.2.1
-    uint32_t len = std::min({unsent, window_room, cwnd_room, resend_limit, uint32_t{_snd.mss}});
+    uint32_t full = full_segment_payload();
+    uint32_t len = std::min({unsent, window_room, cwnd_room, resend_limit, full});
     bool fin = _fin_queued && len == unsent && (!_fin_sent || !after(_snd.nxt, _snd.fin));
     if (len == 0 && !fin) return false;
-    if (len > 0 && len < _snd.mss && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
+    if (len > 0 && len < full && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
 
     uint8_t flags = tcp_flags::ack | (len > 0 && len == unsent ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
     outgoing_segment& s = begin_segment(now, _snd.nxt, flags, out);
@@ -157,7 +171,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
         _rtt_start = to_micros32(now);
     }
     _snd.nxt += seq_len(len);
-    if (len < _snd.mss) _short_end = _snd.nxt;
+    if (len < full) _short_end = _snd.nxt;
     if (fin) {
         _snd.fin = _snd.nxt;
         _fin_sent = true;
@@ -202,10 +216,11 @@ void tcb::watch_retransmission(seq_num seq, seq_num end) {
 }
 
 // Sends [seq, seq + len) again from the send buffer, in recovery or as a
-// loss probe; the FIN goes with it when the octets reach it. SND.NXT stays.
+// loss probe (at most a full segment: the rest of a hole goes next, from
+// HighRxt); the FIN goes with it when the octets reach it. SND.NXT stays.
 void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     seq_num end = data_end();
-    uint32_t data = before(seq, end) ? std::min(len, distance(seq, end).value) : 0;
+    uint32_t data = before(seq, end) ? std::min({len, distance(seq, end).value, full_segment_payload()}) : 0;
     bool fin = _fin_sent && seq + seq_len(data) == _snd.fin && len > data;
     bool psh = data > 0 && seq + seq_len(data) == end;  // as when first sent: the last queued octets
     uint8_t flags = tcp_flags::ack | (psh ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);

@@ -279,6 +279,7 @@ private:
     bool resend_below_sacked(time_point now, tcp_output& out);
     void transmit_in_recovery(time_point now, tcp_output& out);
     uint32_t congestion_room() const;
+    uint32_t full_segment_payload() const;
     uint32_t pipe() const;
     seq_num lost_boundary() const;
     uint32_t duplicate_threshold() const;

@@ -10,6 +10,7 @@ namespace {
 
 // RFC 2018 section 3: 2 bytes of kind and length, then 8 bytes per block.
 constexpr std::size_t sack_block_size = 8;
+constexpr std::size_t sack_lead_size = 4;  // NOP, NOP, kind, length
 
 // Stores one option of known `kind`; `opt` is the whole option, kind and
 // length bytes included, and lies within the header. A wrong length for a
@@ -127,11 +128,15 @@ void write_sack_permitted_and_timestamps(const tcp_options& opts, bool syn, opti
     }
 }
 
-// As many SACK blocks as fit (RFC 2018 section 3: at most 3 with timestamps).
+// How many of `blocks` SACK blocks fit in `room` option bytes, with their
+// 4-byte lead (RFC 2018 section 3: at most 3 beside timestamps).
+std::size_t sack_blocks_that_fit(std::size_t blocks, std::size_t room) {
+    std::size_t count = std::min(blocks, tcp_options::max_sack_blocks);
+    return room < sack_lead_size ? 0 : std::min(count, (room - sack_lead_size) / sack_block_size);
+}
+
 void write_sack_blocks(const tcp_options& opts, option_writer& w) {
-    std::size_t count = std::min<std::size_t>(opts.sack_count, tcp_options::max_sack_blocks);
-    if (w.room() < 4 + sack_block_size) return;
-    count = std::min(count, (w.room() - 4) / sack_block_size);
+    std::size_t count = sack_blocks_that_fit(opts.sack_count, w.room());
     if (count == 0) return;
     w.u8(tcp_option_kind::nop);
     w.u8(tcp_option_kind::nop);
@@ -162,6 +167,12 @@ std::size_t write_tcp_options(const tcp_options& opts, bool syn, std::span<uint8
     write_sack_blocks(opts, w);
     // Every group above is a multiple of 4 bytes: no trailing padding needed.
     return w.size();
+}
+
+std::size_t sack_option_size(std::size_t blocks, std::size_t other_options) {
+    std::size_t room = other_options < max_tcp_options_size ? max_tcp_options_size - other_options : 0;
+    std::size_t count = sack_blocks_that_fit(blocks, room);
+    return count == 0 ? 0 : sack_lead_size + count * sack_block_size;
 }
 
 }  // namespace fptcp::wire

@@ -81,4 +81,9 @@ parse_error parse_tcp_options(std::span<const uint8_t> bytes, tcp_options& out);
 // `syn` is true.
 std::size_t write_tcp_options(const tcp_options& opts, bool syn, std::span<uint8_t, 40> out);
 
+// The bytes write_tcp_options gives `blocks` SACK blocks on a segment whose
+// other options take `other_options` bytes: NOP, NOP, kind, length and 8
+// bytes a block, for as many blocks as fit (RFC 2018 section 3); 0 for none.
+std::size_t sack_option_size(std::size_t blocks, std::size_t other_options);
+
 }  // namespace fptcp::wire

@@ -476,6 +476,31 @@ TEST_F(DataSend, DataIsSegmentedAtThePeerMssMinusTimestamps) {
     expect_no_tx();
 }
 
+// RFC 9293 3.7.1, RFC 6691 2: the MSS leaves options out, so the SACK blocks
+// an ACK carries come off the data; the IP datagram stays within 1500 bytes.
+TEST_F(DataSend, SackBlocksTakeTheirBytesOffTheSegment) {
+    inject(seg().ack().seq(101).payload(pattern(100, 100)));
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    constexpr uint32_t with_one_block = full_segment - (4 + 8);  // NOP, NOP, kind, length, a block
+    EXPECT_EQ(app_send(3000), 3000u);
+    expect_tx(seg().ack().seq(1).ack_no(1).len(with_one_block).sack({{101, 201}}));
+    expect_tx(seg().ack().seq(1 + with_one_block).len(with_one_block).sack({{101, 201}}));
+    expect_tx(seg().ack().psh().seq(1 + 2 * with_one_block).len(3000 - 2 * with_one_block));
+    expect_no_tx();
+}
+
+TEST_F(DataSend, AtMostThreeSackBlocksBesideTimestampsTakeBytesOffTheSegment) {
+    for (uint32_t hole = 0; hole < 4; ++hole) {
+        inject(seg().ack().seq(101 + 200 * hole).payload(pattern(100 + 200 * hole, 100)));
+        expect_tx(seg().ack().ack_no(1));
+    }
+    constexpr uint32_t with_three_blocks = full_segment - (4 + 3 * 8);
+    EXPECT_EQ(app_send(with_three_blocks + 1), with_three_blocks + 1);
+    expect_tx(seg().ack().seq(1).ack_no(1).len(with_three_blocks));
+    expect_tx(seg().ack().psh().seq(1 + with_three_blocks).len(1));
+    expect_no_tx();
+}
+
 TEST_F(DataSendCustom, SmallPeerMssSegmentsAccordingly) {
     passive_handshake({.mss = 536});
     EXPECT_EQ(app_send(1200), 1200u);

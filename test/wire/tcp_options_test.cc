@@ -221,6 +221,24 @@ TEST(TcpOptionsWrite, FourSackBlocksWithoutTimestamps) {
     EXPECT_EQ(back, o);
 }
 
+// sack_option_size matches what write_tcp_options adds for the blocks.
+TEST(TcpOptionsWrite, SackOptionSizeIsWhatTheBlocksAddOnTheWire) {
+    for (bool timestamps : {false, true}) {
+        for (uint8_t blocks = 0; blocks <= tcp_options::max_sack_blocks + 1; ++blocks) {
+            tcp_options o;
+            o.has_timestamps = timestamps;
+            std::size_t without = write(o, false).size();
+            o.sack_count = blocks;
+            std::size_t with = write(o, false).size();
+            EXPECT_EQ(sack_option_size(blocks, without), with - without) << int(blocks) << " blocks, ts " << timestamps;
+        }
+    }
+    EXPECT_EQ(sack_option_size(1, 12), 12u);
+    EXPECT_EQ(sack_option_size(4, 12), 28u);
+    EXPECT_EQ(sack_option_size(4, 0), 36u);
+    EXPECT_EQ(sack_option_size(0, 12), 0u);
+}
+
 TEST(TcpOptionsWrite, RoundTripsEveryCombination) {
     for (int mask = 0; mask < 32; ++mask) {
         for (bool syn : {false, true}) {
