@@ -178,7 +178,9 @@ totals sum_final(std::vector<lcore_context>& lcores) {
     return sum;
 }
 
-void print_summary(std::vector<lcore_context>& lcores) {
+// port_tx_unsent: frames the port took that never reached the interface
+// (port_counters::tx_unsent; af_packet only, else 0).
+void print_summary(std::vector<lcore_context>& lcores, const port::port_counters& port_counters) {
     totals sum = sum_final(lcores);
     std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine_drops{};
     std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp_drops{};
@@ -197,6 +199,7 @@ void print_summary(std::vector<lcore_context>& lcores) {
     std::printf("timeouts: %lu\nfast_recoveries: %lu\nloss_probes: %lu\n", sum.timeouts, sum.fast_recoveries,
                 sum.loss_probes);
     for_each_fault_counter(sum, [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); });
+    std::printf("port_tx_unsent: %lu\n", port_counters.tx_unsent);
     print_connection_states(lcores);
     print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
     print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
@@ -204,7 +207,7 @@ void print_summary(std::vector<lcore_context>& lcores) {
     std::fflush(stdout);
 }
 
-void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
+void write_json(const std::string& path, std::vector<lcore_context>& lcores, const port::port_counters& port_counters) {
     totals sum = sum_final(lcores);
     std::ofstream out(path);
     out << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
@@ -213,7 +216,7 @@ void write_json(const std::string& path, std::vector<lcore_context>& lcores) {
         << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops << ", \"timeouts\": " << sum.timeouts
         << ", \"fast_recoveries\": " << sum.fast_recoveries << ", \"loss_probes\": " << sum.loss_probes;
     for_each_fault_counter(sum, [&out](const std::string& name, uint64_t v) { out << ", \"" << name << "\": " << v; });
-    out << ", \"lcores\": " << lcores.size() << "}\n";
+    out << ", \"port_tx_unsent\": " << port_counters.tx_unsent << ", \"lcores\": " << lcores.size() << "}\n";
 }
 
 void print_faults(const engine::fault_settings& f) {
@@ -322,8 +325,9 @@ int run(const app::server_options& opts, const port::port_spec& spec) {
         if (worker < lcores.size()) rte_eal_remote_launch(worker_loop, &lcores[worker++], lcore_id);
     }
     main_loop(opts, lcores, clock);
-    print_summary(lcores);
-    if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores);
+    port::port_counters port_counters = p->counters();
+    print_summary(lcores, port_counters);
+    if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores, port_counters);
     if (grid) drain(*grid);
     return 0;
 }

@@ -1,30 +1,35 @@
 #include "port/kernel_interface.hh"
 
 #include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 namespace fptcp::port {
 namespace {
 
-// An AF_INET datagram socket closed on scope exit: the handle for the
-// SIOC*IF* ioctls.
-class inet_socket {
+// A socket closed on scope exit: AF_INET datagram by default, the handle for
+// the SIOC*IF* ioctls.
+class scoped_socket {
 public:
-    inet_socket() : _fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
-    ~inet_socket() {
+    explicit scoped_socket(int domain = AF_INET, int type = SOCK_DGRAM, int protocol = 0)
+        : _fd(::socket(domain, type | SOCK_CLOEXEC, protocol)) {}
+    ~scoped_socket() {
         if (_fd >= 0) {
             ::close(_fd);
         }
     }
-    inet_socket(const inet_socket&) = delete;
-    inet_socket& operator=(const inet_socket&) = delete;
+    scoped_socket(const scoped_socket&) = delete;
+    scoped_socket& operator=(const scoped_socket&) = delete;
     int fd() const { return _fd; }
 
 private:
@@ -52,13 +57,58 @@ std::string ioctl_error(const char* what, std::string_view ifname) {
     return std::string(what) + " on " + std::string(ifname) + ": " + std::strerror(errno);
 }
 
+// The interface's 64-bit counters: one RTM_GETLINK request for its index and
+// the IFLA_STATS64 attribute of the RTM_NEWLINK answer (rtnetlink(7)). The
+// netlink socket belongs to the calling thread's network namespace, as the
+// interface name does.
+std::optional<rtnl_link_stats64> link_stats(std::string_view ifname) {
+    std::string name(ifname);
+    unsigned index = ::if_nametoindex(name.c_str());
+    scoped_socket sock(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    if (index == 0 || sock.fd() < 0) {
+        return std::nullopt;
+    }
+    struct {
+        nlmsghdr header;
+        ifinfomsg link;
+    } request{};
+    request.header.nlmsg_len = sizeof(request);
+    request.header.nlmsg_type = RTM_GETLINK;
+    request.header.nlmsg_flags = NLM_F_REQUEST;
+    request.link.ifi_family = AF_UNSPEC;
+    request.link.ifi_index = static_cast<int>(index);
+    if (::send(sock.fd(), &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request))) {
+        return std::nullopt;
+    }
+    alignas(nlmsghdr) std::array<char, 32768> reply;
+    ssize_t n = ::recv(sock.fd(), reply.data(), reply.size(), 0);
+    auto* header = reinterpret_cast<nlmsghdr*>(reply.data());
+    if (n <= 0 || !NLMSG_OK(header, static_cast<unsigned>(n)) || header->nlmsg_type != RTM_NEWLINK) {
+        return std::nullopt;
+    }
+    int left = static_cast<int>(IFLA_PAYLOAD(header));
+    for (auto* a = IFLA_RTA(static_cast<ifinfomsg*>(NLMSG_DATA(header))); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+        if (a->rta_type == IFLA_STATS64 && RTA_PAYLOAD(a) >= sizeof(rtnl_link_stats64)) {
+            rtnl_link_stats64 stats{};
+            std::memcpy(&stats, RTA_DATA(a), sizeof(stats));
+            return stats;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<uint64_t> kernel_interface_tx_packets(std::string_view ifname) {
+    auto stats = link_stats(ifname);
+    return stats ? std::optional<uint64_t>(stats->tx_packets) : std::nullopt;
+}
 
 std::string configure_kernel_interface(std::string_view ifname, uint32_t ipv4_host_order, uint8_t prefix_len) {
     if (prefix_len > 32) {
         return "prefix length " + std::to_string(prefix_len) + " is larger than 32";
     }
-    inet_socket sock;
+    scoped_socket sock;
     if (sock.fd() < 0) {
         return std::string("socket(AF_INET): ") + std::strerror(errno);
     }
@@ -89,7 +139,7 @@ std::string configure_kernel_interface(std::string_view ifname, uint32_t ipv4_ho
 }
 
 std::string remove_kernel_address(std::string_view ifname) {
-    inet_socket sock;
+    scoped_socket sock;
     if (sock.fd() < 0) {
         return std::string("socket(AF_INET): ") + std::strerror(errno);
     }
@@ -107,7 +157,7 @@ std::string remove_kernel_address(std::string_view ifname) {
 }
 
 std::optional<uint32_t> kernel_interface_address(std::string_view ifname) {
-    inet_socket sock;
+    scoped_socket sock;
     ifreq req{};
     std::string error;
     if (sock.fd() < 0 || !make_request(ifname, req, error)) {
@@ -123,7 +173,7 @@ std::optional<uint32_t> kernel_interface_address(std::string_view ifname) {
 }
 
 bool kernel_interface_up(std::string_view ifname) {
-    inet_socket sock;
+    scoped_socket sock;
     ifreq req{};
     std::string error;
     if (sock.fd() < 0 || !make_request(ifname, req, error)) {

@@ -1,5 +1,6 @@
 // The kernel side of a TAP port: its IPv4 address and up flag, set with
-// ioctl on an AF_INET socket (netdevice(7)); no shelling out to ip(8).
+// ioctl on an AF_INET socket (netdevice(7)); and an interface's transmit
+// count, read over rtnetlink; no shelling out to ip(8).
 #pragma once
 
 #include <cstdint>
@@ -24,5 +25,9 @@ std::optional<uint32_t> kernel_interface_address(std::string_view ifname);
 
 // Whether `ifname` exists and has IFF_UP (SIOCGIFFLAGS).
 bool kernel_interface_up(std::string_view ifname);
+
+// The frames the kernel has transmitted on `ifname` (its tx_packets, as
+// `ip -s link` shows them); nullopt when it does not exist.
+std::optional<uint64_t> kernel_interface_tx_packets(std::string_view ifname);
 
 }  // namespace fptcp::port

@@ -1,5 +1,7 @@
 #include "port/port.hh"
 
+#include "port/kernel_interface.hh"
+
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_eth_ring.h>
@@ -229,6 +231,9 @@ bool port::configure(const port_settings& settings, std::string& error) {
         return false;
     }
     _started = true;
+    if (_spec.type == kind::af_packet) {
+        _kernel_tx_at_start = kernel_interface_tx_packets(_spec.name);
+    }
     if (_rss) {
         program_reta();
     }
@@ -425,8 +430,23 @@ port_counters port::counters() const {
         c.rx_errors = s.ierrors;
         c.tx_errors = s.oerrors;
         c.rx_no_mbuf = s.rx_nombuf;
+        c.tx_unsent = frames_the_kernel_did_not_send(c.tx_packets + c.tx_errors);
     }
     return c;
+}
+
+// The af_packet PMD counts a frame as sent once it is in the PACKET_MMAP TX
+// ring, but the kernel may still drop it silently: the PMD sets PACKET_LOSS,
+// so tpacket_snd skips a frame it finds malformed (e.g. longer than the MTU)
+// and the interface never counts it. Those frames are what the PMD took
+// less what the interface transmitted since the port opened.
+uint64_t port::frames_the_kernel_did_not_send(uint64_t taken) const {
+    std::optional<uint64_t> now = _kernel_tx_at_start ? kernel_interface_tx_packets(_spec.name) : std::nullopt;
+    if (!now) {
+        return 0;  // not af_packet, or the interface is gone: nothing to compare with
+    }
+    uint64_t transmitted = *now - *_kernel_tx_at_start;
+    return taken > transmitted ? taken - transmitted : 0;
 }
 
 }  // namespace fptcp::port

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,10 +23,14 @@ struct port_settings {
     uint16_t rx_ring = 1024, tx_ring = 1024; // descriptors, adjusted to the device's limits
 };
 
-// Counters read from rte_eth_stats_get.
+// Counters read from rte_eth_stats_get, and for af_packet from the kernel.
 struct port_counters {
     uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
     uint64_t rx_missed = 0, rx_errors = 0, tx_errors = 0, rx_no_mbuf = 0;
+    // af_packet: frames the PMD took (tx_packets + tx_errors) that the
+    // kernel has not transmitted on the interface since the port opened
+    // (frames the kernel itself sends there hide as many); 0 elsewhere.
+    uint64_t tx_unsent = 0;
 };
 
 // 40-byte Toeplitz key of repeated 0x6d5a: symmetric, so (a, b) and (b, a)
@@ -77,7 +82,7 @@ public:
     // i % queues(), so queue = (hash % reta_size()) % queues().
     bool rss() const { return _rss; }
     uint16_t reta_size() const { return _reta_size; }
-    port_counters counters() const;
+    port_counters counters() const;  // reads the kernel's counters too: not for the packet path
 
 private:
     port(const port_spec& spec, uint16_t id, std::string name);
@@ -85,6 +90,7 @@ private:
     bool configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string& error);
     bool setup_queues(const port_settings& settings, std::string& error);
     void program_reta();
+    uint64_t frames_the_kernel_did_not_send(uint64_t taken) const;
 
     port_spec _spec;
     uint16_t _id;
@@ -97,6 +103,7 @@ private:
     uint64_t _rx_offloads = 0;  // as given to rte_eth_dev_configure
     uint64_t _tx_offloads = 0;
     int _ring_side = -1;  // ring ports only
+    std::optional<uint64_t> _kernel_tx_at_start;  // af_packet: the interface's tx_packets when opened
     bool _started = false;
     bool _rx_checksum = false;
     bool _tx_checksum = false;

@@ -1,5 +1,6 @@
 // lib/port against a running EAL (--no-huge): ring ports back to back, a TAP
-// port whose kernel side answers ARP. Own main(): the EAL starts once.
+// port whose kernel side answers ARP, an af_packet port on a veth pair. Own
+// main(): the EAL starts once.
 #include "port/eal.hh"
 #include "port/kernel_interface.hh"
 #include "port/port.hh"
@@ -26,6 +27,8 @@ namespace {
 std::string g_program;
 std::string g_eal_error = "not started";
 std::string g_tap_name;  // empty: no TAP in this run (not root or no /dev/net/tun)
+std::string g_veth_name;  // empty: no veth pair in this run (not root, or `ip` failed)
+unsigned g_veth_index = 0;  // the af_packet port's position in the EAL's ports
 
 bool tap_possible() {
     struct stat st {};
@@ -278,6 +281,43 @@ TEST(KernelInterface, MissingInterfaceGivesAnError) {
     EXPECT_NE(configure_kernel_interface("lo", 1, 33), "");
 }
 
+// An af_packet port on one end of a veth pair (the other end up in this
+// namespace, IPv6 off on both so the kernel sends nothing of its own there).
+// A frame over the MTU is taken by the PMD into its ring but skipped by the
+// kernel (the PMD sets PACKET_LOSS): counters().tx_unsent must show it.
+TEST(AfPacketPort, FramesTheKernelDoesNotSendAreCountedUnsent) {
+    if (g_veth_name.empty()) {
+        GTEST_SKIP() << "needs root and a veth pair";
+    }
+    auto p = open_or_fail("af_packet:" + g_veth_name, g_veth_index);
+    ASSERT_NE(p, nullptr);
+    auto before = kernel_interface_tx_packets(g_veth_name);
+    ASSERT_TRUE(before.has_value());
+    constexpr unsigned fitting = 20, oversized = 10;
+    std::vector<rte_mbuf*> out;
+    for (unsigned i = 0; i < fitting + oversized; ++i) {
+        uint16_t size = i % 3 == 2 ? 1600 : 1514;  // every third over MTU 1500 + 14
+        out.push_back(make_frame(p->pool(), size, static_cast<uint8_t>(i)));
+        ASSERT_NE(out.back(), nullptr);
+    }
+    ASSERT_EQ(p->tx_burst(0, out.data(), static_cast<uint16_t>(out.size())), out.size());
+    uint64_t sent = 0;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+         sent < fitting && std::chrono::steady_clock::now() < deadline;
+         std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+        sent = kernel_interface_tx_packets(g_veth_name).value_or(*before) - *before;
+    }
+    EXPECT_EQ(sent, fitting);
+    port_counters c = p->counters();
+    EXPECT_EQ(c.tx_packets + c.tx_errors, fitting + oversized);
+    EXPECT_EQ(c.tx_unsent, oversized);
+}
+
+TEST(KernelInterface, TxPacketsOfAMissingInterfaceIsUnknown) {
+    EXPECT_EQ(kernel_interface_tx_packets("fptcp-nosuch"), std::nullopt);
+    EXPECT_TRUE(kernel_interface_tx_packets("lo").has_value());
+}
+
 // --bad-eal-child: rte_eal_init with an unknown option must come back with
 // an error string (printed on stdout) instead of exiting or panicking.
 int bad_eal_child(const char* program) {
@@ -363,6 +403,30 @@ TEST(MemifPort, TwoProcessesExchangeFrames) {
     EXPECT_NE(::stat(socket.c_str(), &st), 0) << "the server removes its socket on close";
 }
 
+// fpv<pid> and its peer fpw<pid>, both up, without IPv6. Root only.
+bool make_veth_pair() {
+    if (::geteuid() != 0) {
+        return false;
+    }
+    std::string name = "fpv" + std::to_string(::getpid());
+    std::string peer = "fpw" + std::to_string(::getpid());
+    std::string commands = "ip link add " + name + " type veth peer name " + peer + " && sysctl -qw net.ipv6.conf." +
+                           name + ".disable_ipv6=1 net.ipv6.conf." + peer + ".disable_ipv6=1 && ip link set " + name +
+                           " up && ip link set " + peer + " up";
+    if (std::system(("(" + commands + ") >/dev/null 2>&1").c_str()) != 0) {
+        std::system(("ip link del " + name + " >/dev/null 2>&1").c_str());
+        return false;
+    }
+    g_veth_name = name;
+    return true;
+}
+
+void remove_veth_pair() {
+    if (!g_veth_name.empty()) {
+        std::system(("ip link del " + g_veth_name + " >/dev/null 2>&1").c_str());
+    }
+}
+
 }  // namespace
 }  // namespace fptcp::port
 
@@ -385,6 +449,11 @@ int main(int argc, char** argv) {
         std::string error;
         s.ports.push_back(*parse_port_spec("tap:" + g_tap_name, error));
     }
+    if (make_veth_pair()) {
+        g_veth_index = static_cast<unsigned>(s.ports.size());
+        std::string error;
+        s.ports.push_back(*parse_port_spec("af_packet:" + g_veth_name, error));
+    }
     g_eal_error = start_eal(s, argv[0]);
     if (!g_eal_error.empty()) {
         std::fprintf(stderr, "%s\n", g_eal_error.c_str());
@@ -392,5 +461,6 @@ int main(int argc, char** argv) {
     }
     int result = RUN_ALL_TESTS();
     stop_eal();
+    remove_veth_pair();
     return result;
 }
