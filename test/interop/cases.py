@@ -834,3 +834,26 @@ def memif_pair(ctx):
                       f"body over memif: {os.path.getsize(out)} bytes, expected {RESPONSE_SIZE}")
             s = srv.checked_stop()
             check(ctx.counter(s, "connections_opened") == 3, f"expected 3 connections over memif: {s}")
+
+
+# -- af_packet: every frame fptcp sends reaches the wire ---------------------------
+@case("af_packet_no_gap", timeout=300, needs=("nft", "nstat"))
+def af_packet_no_gap(ctx):
+    """5 MiB echoed to fptcp-server through lossy_side_by_side's path with 5 %
+    kernel loss each way: intact, and every frame fptcp counts as sent is
+    carried by its veth (the af_packet gap at most max(5, 0.5 %) of them), with
+    port_tx_unsent as small. A frame over the MTU (a full segment plus SACK
+    blocks) is dropped by the kernel from the af_packet ring without a word."""
+    if ctx.standin:
+        raise Skip("judged by fptcp's own counters")
+    with lossy.lossy_path(ctx.log) as path:
+        loss = KernelLoss(path, 5)
+        r = lossy_echo(ctx, path, loss, "fptcp", 5 * MiB, cap=120)
+    log_run(ctx, loss.name, r)
+    check_impaired(loss, r)
+    sent, gap, unsent = r["fptcp"]["tx_packets"], af_packet_gap(r), ctx.counter(r["fptcp"], "port_tx_unsent")
+    tolerance = max(5, sent // 200)
+    ctx.note(f"{r['seconds']:.2f} s; fptcp sent {sent} frames, af_packet gap {gap}, port_tx_unsent {unsent}, "
+             f"retransmits {r['fptcp']['retransmits']}, frames dropped by the path {r['frames']}")
+    check(gap <= tolerance, f"{gap} of the {sent} frames fptcp sent never left its veth (tolerance {tolerance})")
+    check(unsent <= tolerance, f"port_tx_unsent {unsent} > {tolerance}")
