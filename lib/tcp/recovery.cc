@@ -323,7 +323,7 @@ void tcb::on_loss_probe_timeout(time_point now, tcp_output& out) {
     ++out.counters.loss_probes;
     seq_num sent_from = _snd.max;
     if (!send_data_segment(now, _snd.mss, out)) {
-        uint32_t len = std::min<uint32_t>(_snd.mss, flight_size());
+        uint32_t len = std::min(full_segment_payload(), flight_size());  // the very last octets
         sent_from = _snd.max - seq_len(len);
         resend(now, sent_from, len, out);
     }

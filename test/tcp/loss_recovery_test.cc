@@ -501,6 +501,21 @@ TEST_F(LossProbe, ProbeAnswerRevealsTheEarlierTailLoss) {
     EXPECT_EQ(out.counters.fast_recoveries, 1u);
 }
 
+// With out-of-order data held the probe carries a SACK block, so it holds
+// fewer octets (RFC 6691 2): still the very last ones (RFC 8985 7.3).
+TEST_F(LossProbe, ProbeCarryingSackBlocksResendsTheLastOctets) {
+    send_segments(3);
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(at(2)));
+    inject(seg().ack().seq(101).ack_no(at(2)).payload(100));  // a hole in the peer's data
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    time_point held = now;
+    while (sent.empty() && now - held < 10s) advance(1ms);
+    constexpr uint32_t beside_one_block = mss - (4 + 8);
+    expect_tx(seg().ack().psh().seq(at(3) - beside_one_block).len(beside_one_block).sack({{101, 201}}));
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+}
+
 TEST_F(LossProbe, ProbeSendsNewDataWhenTheWindowAllows) {
     ASSERT_EQ(app_send(12 * mss), 12 * mss);
     for (uint32_t i = 0; i < 10; ++i) expect_tx(seg().ack().seq(at(i)).len(mss));
