@@ -110,7 +110,7 @@ void tcb::detect_loss(time_point now, bool advanced, bool duplicate, tcp_output&
     if (_in_recovery && !before(_snd.una, _recover)) {
         // RFC 6582 3.2 step 3: a full acknowledgment. Octets sent during the
         // recovery may be known lost already: a new one may start at once.
-        exit_recovery(out);
+        exit_recovery(now, out);
     } else if (_in_recovery) {
         if (advanced) {
             // A partial ACK: the octets now at SND.UNA were sent before the
@@ -150,12 +150,17 @@ void tcb::enter_recovery(time_point now, tcp_output& out) {
     resend_lost(now, out);
 }
 
-void tcb::exit_recovery(tcp_output& out) {
+// RFC 8985 7.2: with data still in flight, the PTO is armed afresh once
+// the recovery is over; acknowledge() armed the RTO while it still ran, and
+// otherwise a tail lost after the recovery would wait for the RTO (200 ms,
+// thousands of round trips on a LAN).
+void tcb::exit_recovery(time_point now, tcp_output& out) {
     _in_recovery = false;
     _dupacks = 0;
     _rack.on_recovery_exit();
     _cc.on_exit_recovery(flight_size(), _snd.mss);
     undo_if_spurious(out);
+    if (_rtx_mode == rtx_mode::retransmit && _snd.una != _snd.max) arm_retransmit(now);
 }
 
 // DupThresh, lowered for a small flight with nothing new to send (early

@@ -253,7 +253,7 @@ private:
     void detect_loss_by_time(time_point now);
     void arm_reorder_timer(time_point now, duration wait);
     void enter_recovery(time_point now, tcp_output& out);
-    void exit_recovery(tcp_output& out);
+    void exit_recovery(time_point now, tcp_output& out);
     void count_spurious_retransmission(seq_num left, seq_num right, tcp_output& out);
     void undo_if_spurious(tcp_output& out);
     void note_duplicate(seq_num start, seq_num end);

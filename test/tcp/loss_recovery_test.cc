@@ -501,6 +501,35 @@ TEST_F(LossProbe, ProbeAnswerRevealsTheEarlierTailLoss) {
     EXPECT_EQ(out.counters.fast_recoveries, 1u);
 }
 
+// RFC 8985 7.2: data sent during a fast recovery and still in flight when
+// it ends is guarded by a PTO, not by the RTO armed while it ran.
+TEST_F(LossProbe, APtoGuardsWhatIsInFlightWhenARecoveryEnds) {
+    ASSERT_EQ(app_send(14 * mss), 14 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 14));
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});  // segment 0 is lost
+    expect_tx(segment_of_data(10, 14));  // limited transmit
+    sack(at(0), {{at(1), at(3)}});
+    expect_tx(segment_of_data(11, 14));
+    sack(at(0), {{at(1), at(4)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // recovery until 11 is acknowledged
+    for (uint32_t i = 5; i <= 7; ++i) sack(at(0), {{at(1), at(i)}});
+    expect_no_tx();
+    sack(at(0), {{at(1), at(8)}});
+    expect_tx(segment_of_data(12, 14));
+    sack(at(0), {{at(1), at(9)}});
+    expect_tx(segment_of_data(13, 14));
+    inject(seg().ack().seq(1).ack_no(at(12)));  // a full ACK: 12 and 13 still in flight
+    EXPECT_FALSE(conn->in_recovery());
+    expect_no_tx();
+    time_point acked = now;
+    while (sent.empty() && now - acked < 10s) advance(1ms);
+    EXPECT_EQ(now - acked, std::max<duration>(2 * conn->rtt().srtt(), tcb::min_loss_probe_timeout));
+    expect_tx(segment_of_data(13, 14));  // nothing new: the last segment again
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
 TEST_F(LossProbe, ProbeSendsNewDataWhenTheWindowAllows) {
     ASSERT_EQ(app_send(12 * mss), 12 * mss);
     for (uint32_t i = 0; i < 10; ++i) expect_tx(seg().ack().seq(at(i)).len(mss));
