@@ -191,10 +191,12 @@ bool tcb::holds_back_short_segment(uint32_t len, uint32_t unsent) const {
     return !_nodelay && after(_short_end, _snd.una);
 }
 
-// Every retransmission moves HighRxt; the lowest one still missing is
-// watched for its loss (recovery.cc, detect_lost_retransmission).
+// Every retransmission moves HighRxt and notes SND.MAX as it leaves; the
+// lowest one still missing is watched for its loss (recovery.cc,
+// detect_lost_retransmission).
 void tcb::watch_retransmission(seq_num seq, seq_num end) {
     _high_rxt = seq_max(_high_rxt, end);
+    _rxt_latest_max = _snd.max;
     if (_rxt_watch || !_sack_ok) return;
     _rxt_watch = true;
     _rxt_seq = seq;

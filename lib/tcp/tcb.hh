@@ -195,6 +195,7 @@ private:
     send_sequence _snd;
     receive_sequence _rcv;
     rtt_estimator _rtt;
+    seq_num _rxt_latest_max;  // SND.MAX when the latest retransmission left
     congestion_control _cc;
     seq_num _rtt_seq;
     micros32 _rtt_start = 0;  // when _rtt_seq was sent
@@ -205,8 +206,8 @@ private:
     seq_num _probe_seq;   // first octet of the outstanding loss probe
     seq_num _last_ooo;    // start of the latest out-of-order arrival (RFC 2018 4)
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
-    seq_num _rxt_seq;     // the lowest resent octet still missing ...
-    seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
+    seq_num _rxt_seq;         // the lowest resent octet still missing ...
+    seq_num _rxt_sent_max;    // ... and SND.MAX when it was resent (or later)
     seq_num _undo_from;     // SND.UNA when the fast recovery _undo_armed speaks of began
     seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
@@ -246,6 +247,7 @@ private:
     bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
     void watch_retransmission(seq_num seq, seq_num end);
     void watch_next_retransmission();
+    bool watched_retransmission_overtaken() const;
     bool is_duplicate_ack(const segment& seg, bool new_sack) const;
     void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
     void note_delivered(time_point now, seq_num left, seq_num right);

@@ -312,6 +312,36 @@ TEST_F(SackRecovery, ALostRetransmissionIsResentWhenLaterDataIsSacked) {
     EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
+// The ACK that delivers the watched retransmission also SACKs data sent
+// after the next one: that one is lost, and is resent at once (RFC 8985
+// 6.2) instead of at the RTO; the one that arrived is not.
+TEST_F(SackRecovery, ALostRetransmissionOvertakenBeforeItIsWatchedIsResent) {
+    ASSERT_EQ(app_send(20 * mss), 20 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 20));
+    advance(100ms);
+    // Segments 0 and 1 are lost.
+    sack(at(0), {{at(2), at(3)}});
+    expect_tx(seg().ack().seq(at(10)).len(mss));  // limited transmit
+    sack(at(0), {{at(2), at(4)}});
+    expect_tx(seg().ack().seq(at(11)).len(mss));
+    sack(at(0), {{at(2), at(5)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // fast retransmit
+    expect_no_tx();
+    for (uint32_t i = 6; i <= 8; ++i) sack(at(0), {{at(2), at(i)}});
+    expect_tx(seg().ack().seq(at(1)).len(mss));  // the pipe lets the second hole go
+    expect_no_tx();
+    sack(at(0), {{at(2), at(9)}});
+    expect_tx(seg().ack().seq(at(12)).len(mss));  // new data, sent after both retransmissions
+    expect_no_tx();
+    // Segment 0's retransmission arrives; so do 10 to 12, not segment 1's.
+    inject(seg().ack().seq(1).ack_no(at(1)).sack({{at(2), at(13)}}));
+    expect_tx(seg().ack().seq(at(1)).len(mss));
+    EXPECT_EQ(out.counters.lost_retransmits, 1u);
+    for (uint32_t i = 13; i < 18; ++i) expect_tx(segment_of_data(i, 20));  // the pipe drained: new data
+    expect_no_tx();
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
 // RFC 5827: with two segments out and nothing more to send, one SACK is all
 // the peer can give. DupThresh is lowered to one, so RACK's window is zero
 // (RFC 8985 6.2 step 4) and the retransmission goes at once.
