@@ -310,7 +310,13 @@ void tcb::restart_after_idle(time_point now) {
 }
 
 // After an arrival: send what the windows allow, then the ACK still owed.
+// An ACK owed while out-of-order data waits goes first, without data: a
+// peer without SACK counts only ACKs that carry no data as duplicates (RFC
+// 5681 2 and 4.2), so one riding on our data would never start its fast
+// retransmit. (In an echo at 5 % loss, both ends sending, each end's
+// losses then waited for the RTO.)
 void tcb::finish_input(time_point now, tcp_output& out) {
+    if (_ack_now && !_sack_ok && !_ooo.empty() && _state != tcp_state::closed) send_ack(now, out);
     transmit(now, out);
     if (_ack_now && _state != tcp_state::closed) send_ack(now, out);
 }

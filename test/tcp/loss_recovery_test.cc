@@ -115,6 +115,20 @@ TEST_F(NoSackPermitted, OutOfOrderDataIsAcknowledgedWithoutBlocks) {
     expect_no_tx();
 }
 
+// RFC 5681 2 and 4.2: a peer without SACK counts only ACKs without data as
+// duplicates, so with data of our own to send the duplicate ACK for an
+// out-of-order arrival goes first, alone.
+TEST_F(NoSackPermitted, OutOfOrderDataGetsAPureDuplicateAckBeforeOurData) {
+    ASSERT_EQ(app_send(100), 100u);
+    expect_tx(seg().ack().psh().seq(1).ack_no(1).len(100));
+    ASSERT_EQ(app_send(100), 100u);
+    expect_no_tx();  // Nagle: a short segment is in flight
+    inject(seg().ack().seq(101).ack_no(101).payload(100));  // the peer's 1 to 100 are missing
+    expect_tx(seg().ack().seq(101).ack_no(1).len(0));
+    expect_tx(seg().ack().psh().seq(101).ack_no(1).len(100));
+    expect_no_tx();
+}
+
 // ---------------------------------------------------------------------------
 // The sender without SACK: fast retransmit, NewReno, limited transmit.
 
