@@ -77,6 +77,11 @@ outcome scenario::run(const transfer& t, duration limit) {
     return o;
 }
 
+sender_stats plus(const sender_stats& a, const sender_stats& b) {
+    return {a.data_segments + b.data_segments, a.retransmissions + b.retransmissions, a.spurious + b.spurious,
+            a.timeouts + b.timeouts, a.probes + b.probes, a.tail_timeouts + b.tail_timeouts, a.lost + b.lost};
+}
+
 double mathis_mbps(uint32_t mss, duration rtt, double p) {
     double rtt_s = std::chrono::duration<double>(rtt).count();
     return mss * 8.0 / rtt_s * std::sqrt(1.5) / std::sqrt(p) / 1e6;
@@ -100,11 +105,6 @@ void configure(scenario& s, const path& p, congestion_algorithm cc, bool sack) {
 sender_stats minus(const sender_stats& a, const sender_stats& b) {
     return {a.data_segments - b.data_segments, a.retransmissions - b.retransmissions, a.spurious - b.spurious,
             a.timeouts - b.timeouts, a.probes - b.probes, a.tail_timeouts - b.tail_timeouts, a.lost - b.lost};
-}
-
-sender_stats plus(const sender_stats& a, const sender_stats& b) {
-    return {a.data_segments + b.data_segments, a.retransmissions + b.retransmissions, a.spurious + b.spurious,
-            a.timeouts + b.timeouts, a.probes + b.probes, a.tail_timeouts + b.tail_timeouts, a.lost + b.lost};
 }
 
 // What the senders of a bulk run sent: A, and B too when both send.

@@ -62,6 +62,9 @@ private:
 // Frames of at most this many payload bytes: MSS 1460 less the timestamps option.
 inline constexpr uint32_t sim_segment_payload = 1448;
 
+// Two senders' figures added up.
+sender_stats plus(const sender_stats& a, const sender_stats& b);
+
 // RFC 3649 / Mathis et al. 1997: the steady-state rate of a loss-based
 // congestion controller, MSS / RTT * sqrt(3/2) / sqrt(p), in Mbit/s.
 double mathis_mbps(uint32_t mss, duration rtt, double p);
