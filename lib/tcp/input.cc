@@ -207,6 +207,7 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
     bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
     bool advanced = after(seg.ack, _snd.una);
     if (advanced) acknowledge(now, seg, sacked_before);
+    if (advanced && watched_retransmission_overtaken()) detect_lost_retransmission(now, out);
     update_send_window(seg);
     if (!_scoreboard.empty()) detect_loss_by_time(now);  // RACK needs a hole above SACKed octets
     // Loss detection has news only in recovery, on a duplicate, or when

@@ -28,8 +28,11 @@ void emit_reset(tcp_output& out, const four_tuple& tuple, seq_num seq, const seq
 }
 
 // Every segment of an open connection carries ACK and, once negotiated,
-// timestamps (RFC 7323 3.2); sending one pays off any owed ACK.
-outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out) {
+// timestamps (RFC 7323 3.2), and while out-of-order data is held up to
+// `sack_limit` SACK blocks; sending one pays off any owed ACK, unless SACK
+// blocks had to be left out: then the ACK that tells them is still owed.
+outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out,
+                                     std::size_t sack_limit) {
     bool syn = (flags & tcp_flags::syn) != 0;
     outgoing_segment& s = emit(out, _tuple, seq, _rcv.nxt, flags, advertise_window(syn));
     if (_ts_ok || (syn && _state == tcp_state::syn_sent && _cfg->timestamps)) {
@@ -38,9 +41,10 @@ outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags,
         s.options.ts_ecr = _rcv.ts_recent;
     }
     if ((flags & tcp_flags::ack) != 0) {
-        if (_sack_ok && !syn && (_dsack_pending || !_ooo.empty())) add_sack_blocks(s.options);
+        bool blocks_left_out = _sack_ok && !syn && (_dsack_pending || !_ooo.empty()) &&
+                               add_sack_blocks(s.options, sack_limit);
         _rcv.last_ack_sent = _rcv.nxt;
-        _ack_now = false;
+        _ack_now = _ack_now && blocks_left_out;
         _unacked_bytes = 0;
         _delack_deadline = no_deadline;
     }
@@ -205,10 +209,12 @@ bool tcb::holds_back_short_segment(uint32_t len, uint32_t unsent) const {
     return !_nodelay && after(_short_end, _snd.una);
 }
 
-// Every retransmission moves HighRxt; the lowest one still missing is
-// watched for its loss (recovery.cc, detect_lost_retransmission).
+// Every retransmission moves HighRxt and notes SND.MAX as it leaves; the
+// lowest one still missing is watched for its loss (recovery.cc,
+// detect_lost_retransmission).
 void tcb::watch_retransmission(seq_num seq, seq_num end) {
     _high_rxt = seq_max(_high_rxt, end);
+    _rxt_latest_max = _snd.max;
     if (_rxt_watch || !_sack_ok) return;
     _rxt_watch = true;
     _rxt_seq = seq;
@@ -216,15 +222,19 @@ void tcb::watch_retransmission(seq_num seq, seq_num end) {
 }
 
 // Sends [seq, seq + len) again from the send buffer, in recovery or as a
-// loss probe (at most a full segment: the rest of a hole goes next, from
-// HighRxt); the FIN goes with it when the octets reach it. SND.NXT stays.
+// loss probe (at most SND.MSS: the rest of a hole goes next, from HighRxt);
+// the FIN goes with it when the octets reach it. SND.NXT stays. A segment
+// goes again whole, as first sent, with only the SACK blocks that fit beside
+// its data (RFC 9293 3.7.1): cut to leave room for them, a lost full-sized
+// segment would cost two retransmissions, each one exposed to loss, where
+// the blocks can follow in an ACK of their own.
 void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     seq_num end = data_end();
-    uint32_t data = before(seq, end) ? std::min({len, distance(seq, end).value, full_segment_payload()}) : 0;
+    uint32_t data = before(seq, end) ? std::min({len, distance(seq, end).value, uint32_t{_snd.mss}}) : 0;
     bool fin = _fin_sent && seq + seq_len(data) == _snd.fin && len > data;
     bool psh = data > 0 && seq + seq_len(data) == end;  // as when first sent: the last queued octets
     uint8_t flags = tcp_flags::ack | (psh ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
-    outgoing_segment& s = begin_segment(now, seq, flags, out);
+    outgoing_segment& s = begin_segment(now, seq, flags, out, sack_blocks_fitting(_snd.mss - data));
     s.payload = _sndbuf.view(distance(_snd.una, seq).value, data);
     ++out.counters.retransmits;
     count_retransmission_for_undo();
@@ -323,7 +333,13 @@ void tcb::restart_after_idle(time_point now) {
 }
 
 // After an arrival: send what the windows allow, then the ACK still owed.
+// An ACK owed while out-of-order data waits goes first, without data: a
+// peer without SACK counts only ACKs that carry no data as duplicates (RFC
+// 5681 2 and 4.2), so one riding on our data would never start its fast
+// retransmit. (In an echo at 5 % loss, both ends sending, each end's
+// losses then waited for the RTO.)
 void tcb::finish_input(time_point now, tcp_output& out) {
+    if (_ack_now && !_sack_ok && !_ooo.empty() && _state != tcp_state::closed) send_ack(now, out);
     transmit(now, out);
     if (_ack_now && _state != tcp_state::closed) send_ack(now, out);
 }

@@ -198,6 +198,7 @@ private:
     send_sequence _snd;
     receive_sequence _rcv;
     rtt_estimator _rtt;
+    seq_num _rxt_latest_max;  // SND.MAX when the latest retransmission left
     congestion_control _cc;
     seq_num _rtt_seq;
     micros32 _rtt_start = 0;  // when _rtt_seq was sent
@@ -208,8 +209,8 @@ private:
     seq_num _probe_seq;   // first octet of the outstanding loss probe
     seq_num _last_ooo;    // start of the latest out-of-order arrival (RFC 2018 4)
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
-    seq_num _rxt_seq;     // the lowest resent octet still missing ...
-    seq_num _rxt_sent_max;  // ... and SND.MAX when it was resent
+    seq_num _rxt_seq;         // the lowest resent octet still missing ...
+    seq_num _rxt_sent_max;    // ... and SND.MAX when it was resent (or later)
     seq_num _undo_from;     // SND.UNA when the fast recovery _undo_armed speaks of began
     seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
@@ -250,6 +251,7 @@ private:
     bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
     void watch_retransmission(seq_num seq, seq_num end);
     void watch_next_retransmission();
+    bool watched_retransmission_overtaken() const;
     bool is_duplicate_ack(const segment& seg, bool new_sack) const;
     void detect_loss(time_point now, bool advanced, bool duplicate, tcp_output& out);
     void note_delivered(time_point now, seq_num left, seq_num right);
@@ -257,7 +259,7 @@ private:
     void detect_loss_by_time(time_point now);
     void arm_reorder_timer(time_point now, duration wait);
     void enter_recovery(time_point now, tcp_output& out);
-    void exit_recovery(tcp_output& out);
+    void exit_recovery(time_point now, tcp_output& out);
     void count_spurious_retransmission(seq_num left, seq_num right, tcp_output& out);
     void undo_if_spurious(tcp_output& out);
     void note_duplicate(seq_num start, seq_num end);
@@ -283,13 +285,15 @@ private:
     uint32_t pipe() const;
     seq_num lost_boundary() const;
     uint32_t duplicate_threshold() const;
-    void add_sack_blocks(tcp_options& options);
+    bool add_sack_blocks(tcp_options& options, std::size_t limit);
+    std::size_t sack_blocks_fitting(uint32_t room) const;
     bool loss_probe_allowed() const;
     bool holds_back_short_segment(uint32_t len, uint32_t unsent) const;
     uint32_t skip_sacked_when_going_back();
     void restart_after_idle(time_point now);
     void send_window_probe(time_point now, tcp_output& out);
-    outgoing_segment& begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out);
+    outgoing_segment& begin_segment(time_point now, seq_num seq, uint8_t flags, tcp_output& out,
+                                    std::size_t sack_limit = tcp_options::max_sack_blocks);
     uint16_t advertise_window(bool syn);
     void arm_retransmit(time_point now);
     duration backed_off_rto() const;

@@ -128,13 +128,6 @@ void write_sack_permitted_and_timestamps(const tcp_options& opts, bool syn, opti
     }
 }
 
-// How many of `blocks` SACK blocks fit in `room` option bytes, with their
-// 4-byte lead (RFC 2018 section 3: at most 3 beside timestamps).
-std::size_t sack_blocks_that_fit(std::size_t blocks, std::size_t room) {
-    std::size_t count = std::min(blocks, tcp_options::max_sack_blocks);
-    return room < sack_lead_size ? 0 : std::min(count, (room - sack_lead_size) / sack_block_size);
-}
-
 void write_sack_blocks(const tcp_options& opts, option_writer& w) {
     std::size_t count = sack_blocks_that_fit(opts.sack_count, w.room());
     if (count == 0) return;
@@ -167,6 +160,11 @@ std::size_t write_tcp_options(const tcp_options& opts, bool syn, std::span<uint8
     write_sack_blocks(opts, w);
     // Every group above is a multiple of 4 bytes: no trailing padding needed.
     return w.size();
+}
+
+std::size_t sack_blocks_that_fit(std::size_t blocks, std::size_t room) {
+    std::size_t count = std::min(blocks, tcp_options::max_sack_blocks);
+    return room < sack_lead_size ? 0 : std::min(count, (room - sack_lead_size) / sack_block_size);
 }
 
 std::size_t sack_option_size(std::size_t blocks, std::size_t other_options) {

@@ -81,6 +81,10 @@ parse_error parse_tcp_options(std::span<const uint8_t> bytes, tcp_options& out);
 // `syn` is true.
 std::size_t write_tcp_options(const tcp_options& opts, bool syn, std::span<uint8_t, 40> out);
 
+// How many of `blocks` SACK blocks fit in `room` option bytes, with their
+// 4-byte lead (RFC 2018 section 3: at most 3 beside timestamps).
+std::size_t sack_blocks_that_fit(std::size_t blocks, std::size_t room);
+
 // The bytes write_tcp_options gives `blocks` SACK blocks on a segment whose
 // other options take `other_options` bytes: NOP, NOP, kind, length and 8
 // bytes a block, for as many blocks as fit (RFC 2018 section 3); 0 for none.

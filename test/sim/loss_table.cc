@@ -37,6 +37,13 @@ std::vector<table_row> all_rows() {
             }
         }
     }
+    for (const path* p : {&lan_100us, &lan_1ms}) {
+        for (congestion_algorithm cc : {congestion_algorithm::newreno, congestion_algorithm::cubic}) {
+            for (bool sack : {true, false}) {
+                for (double loss : {0.01, 0.05, 0.10}) rows.push_back({p, cc, sack, loss});
+            }
+        }
+    }
     return rows;
 }
 
@@ -44,7 +51,7 @@ row_result run_row(const table_row& row, const std::vector<uint64_t>& seeds) {
     row_result r;
     r.row = row;
     r.seeds = seeds;
-    std::vector<double> rtx, rto, tail_rto, probes, spurious;
+    std::vector<double> rtx, rto, tail_rto, probes, spurious, lost, segments;
     for (uint64_t seed : seeds) {
         bulk_result b = run_bulk({.p = *row.p, .cc = row.cc, .sack = row.sack, .loss = row.loss, .seed = seed});
         r.goodput_mbps.push_back(b.goodput_mbps);
@@ -53,6 +60,8 @@ row_result run_row(const table_row& row, const std::vector<uint64_t>& seeds) {
         tail_rto.push_back(static_cast<double>(b.sender.tail_timeouts));
         probes.push_back(static_cast<double>(b.sender.probes));
         spurious.push_back(static_cast<double>(b.sender.spurious));
+        lost.push_back(static_cast<double>(b.sender.lost));
+        segments.push_back(static_cast<double>(b.sender.data_segments));
         r.mismatches += b.mismatches;
     }
     r.median_goodput_mbps = median(r.goodput_mbps);
@@ -62,10 +71,17 @@ row_result run_row(const table_row& row, const std::vector<uint64_t>& seeds) {
     r.tail_timeouts = median(tail_rto);
     r.probes = median(probes);
     r.spurious = median(spurious);
+    r.lost = median(lost);
+    r.segments = median(segments);
     return r;
 }
 
-std::string path_key(const path& p) { return &p == &ten_gigabit_1ms ? "10g_1ms" : "1g_10ms"; }
+std::string path_key(const path& p) {
+    if (&p == &ten_gigabit_1ms) return "10g_1ms";
+    if (&p == &lan_100us) return "lan_100us";
+    if (&p == &lan_1ms) return "lan_1ms";
+    return "1g_10ms";
+}
 
 std::string to_json_line(const row_result& r) {
     std::string s = "{" + row_key(r.row) + ", \"seeds\": [";
@@ -82,9 +98,10 @@ std::string to_json_line(const row_result& r) {
     char tail[400];
     std::snprintf(tail, sizeof tail,
                   "], \"median_goodput_mbps\": %.3f, \"mathis_mbps\": %.3f, \"retransmissions\": %.1f, "
-                  "\"rtos\": %.1f, \"tail_rtos\": %.1f, \"probes\": %.1f, \"spurious\": %.1f}",
+                  "\"rtos\": %.1f, \"tail_rtos\": %.1f, \"probes\": %.1f, \"spurious\": %.1f, \"segments\": %.1f, "
+                  "\"lost\": %.1f}",
                   r.median_goodput_mbps, r.mathis_mbps, r.retransmissions, r.timeouts, r.tail_timeouts, r.probes,
-                  r.spurious);
+                  r.spurious, r.segments, r.lost);
     return s + tail;
 }
 

@@ -2,7 +2,8 @@
 // issue 4, measured in the simulator (docs/sim-loss-table.md). Not run in CI;
 // the sim suite reruns a few rows against the JSON it writes.
 //
-//   fptcp-sim-loss-table [--seeds N] [--path 1g_10ms|10g_1ms] [--json FILE] [--markdown FILE] [--aims]
+//   fptcp-sim-loss-table [--seeds N] [--path 1g_10ms|10g_1ms|lan_100us|lan_1ms] [--json FILE] [--markdown FILE]
+//                        [--aims]
 
 #include <chrono>
 #include <cstdio>
@@ -45,7 +46,10 @@ options parse(int argc, char** argv) {
             if (v.empty() || *end != '\0' || o.seeds == 0 || o.seeds > 1000) fail("--seeds takes 1 to 1000");
         } else if (a == "--path") {
             o.only_path = value();
-            if (o.only_path != "1g_10ms" && o.only_path != "10g_1ms") fail("--path takes 1g_10ms or 10g_1ms");
+            if (o.only_path != "1g_10ms" && o.only_path != "10g_1ms" && o.only_path != "lan_100us" &&
+                o.only_path != "lan_1ms") {
+                fail("--path takes 1g_10ms, 10g_1ms, lan_100us or lan_1ms");
+            }
         } else if (a == "--json") {
             o.json = value();
         } else if (a == "--markdown") {
@@ -63,8 +67,9 @@ const char* cc_label(congestion_algorithm cc) { return cc == congestion_algorith
 
 std::string table_markdown(const std::vector<row_result>& rows) {
     std::string s =
-        "| path | cc | SACK | loss | goodput (Mbit/s) | Mathis (Mbit/s) | goodput/Mathis | retransmissions | RTOs | "
-        "of them tail | loss probes | spurious |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        "| path | cc | SACK | loss | goodput (Mbit/s) | Mathis (Mbit/s) | goodput/Mathis | data segments | lost | "
+        "retransmissions | RTOs | of them tail | loss probes | spurious |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     char buf[400];
     for (const row_result& r : rows) {
         char mathis[32] = "-", ratio[32] = "-";
@@ -72,10 +77,11 @@ std::string table_markdown(const std::vector<row_result>& rows) {
             std::snprintf(mathis, sizeof mathis, "%.1f", r.mathis_mbps);
             std::snprintf(ratio, sizeof ratio, "%.2f", r.median_goodput_mbps / r.mathis_mbps);
         }
-        std::snprintf(buf, sizeof buf, "| %s | %s | %s | %g %% | %.1f | %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
+        std::snprintf(buf, sizeof buf,
+                      "| %s | %s | %s | %g %% | %.1f | %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
                       r.row.p->name, cc_label(r.row.cc), r.row.sack ? "on" : "off", r.row.loss * 100,
-                      r.median_goodput_mbps, mathis, ratio, r.retransmissions, r.timeouts, r.tail_timeouts, r.probes,
-                      r.spurious);
+                      r.median_goodput_mbps, mathis, ratio, r.segments, r.lost, r.retransmissions, r.timeouts,
+                      r.tail_timeouts, r.probes, r.spurious);
         s += buf;
     }
     return s;
@@ -86,6 +92,29 @@ const row_result* find(const std::vector<row_result>& rows, congestion_algorithm
         if (r.row.p == &gigabit_10ms && r.row.cc == cc && r.row.sack == sack && r.row.loss == loss) return &r;
     }
     return nullptr;
+}
+
+// The LAN aims (aims_test.cc, SimLanAims): at 5 % loss at most one RTO
+// other than of a tail loss per 1,000 data segments; at every loss,
+// spurious retransmissions below 1 % of the segments and retransmissions at
+// most 1.3 times the segments lost. Medians of the seeds.
+std::string lan_aims_markdown(const std::vector<row_result>& rows) {
+    std::string s = "\nLAN paths (echo: both ends send; medians of the seeds):\n\n"
+                    "| path | cc | SACK | loss | segments | RTOs not tail per 1000 | spurious % | "
+                    "retransmissions / lost | met |\n|---|---|---|---:|---:|---:|---:|---:|---|\n";
+    char buf[400];
+    for (const row_result& r : rows) {
+        if (!r.row.p->lan) continue;
+        double per_1000 = r.segments > 0 ? (r.timeouts - r.tail_timeouts) * 1000 / r.segments : 0;
+        double spurious = r.segments > 0 ? r.spurious * 100 / r.segments : 0;
+        double ratio = r.lost > 0 ? r.retransmissions / r.lost : 0;
+        bool met = (r.row.loss != 0.05 || per_1000 <= 1) && spurious < 1 && ratio <= 1.3;
+        std::snprintf(buf, sizeof buf, "| %s | %s | %s | %g %% | %.0f | %.2f | %.2f | %.2f | %s |\n",
+                      path_key(*r.row.p).c_str(), cc_label(r.row.cc), r.row.sack ? "on" : "off", r.row.loss * 100,
+                      r.segments, per_1000, spurious, ratio, met ? "yes" : "**no**");
+        s += buf;
+    }
+    return s;
 }
 
 // Issue 4 item 6, on the 1 Gbit/s, 10 ms path.
@@ -180,6 +209,7 @@ std::string aims_markdown(const std::vector<row_result>& rows, uint64_t seeds) {
             s += buf;
         }
     }
+    s += lan_aims_markdown(rows);
     return s;
 }
 

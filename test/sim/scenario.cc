@@ -77,6 +77,11 @@ outcome scenario::run(const transfer& t, duration limit) {
     return o;
 }
 
+sender_stats plus(const sender_stats& a, const sender_stats& b) {
+    return {a.data_segments + b.data_segments, a.retransmissions + b.retransmissions, a.spurious + b.spurious,
+            a.timeouts + b.timeouts, a.probes + b.probes, a.tail_timeouts + b.tail_timeouts, a.lost + b.lost};
+}
+
 double mathis_mbps(uint32_t mss, duration rtt, double p) {
     double rtt_s = std::chrono::duration<double>(rtt).count();
     return mss * 8.0 / rtt_s * std::sqrt(1.5) / std::sqrt(p) / 1e6;
@@ -88,7 +93,9 @@ void configure(scenario& s, const path& p, congestion_algorithm cc, bool sack) {
     s.set_both([&](link_config& l) {
         l.rate = p.rate;
         l.delay = p.rtt / 2;
+        l.jitter = p.jitter;
     });
+    if (p.lan) s.net.timer_tick = std::chrono::milliseconds(1);
     s.set_both_hosts([&](tcp_config& c) {
         c.congestion = cc;
         c.sack_permitted = sack;
@@ -97,7 +104,13 @@ void configure(scenario& s, const path& p, congestion_algorithm cc, bool sack) {
 
 sender_stats minus(const sender_stats& a, const sender_stats& b) {
     return {a.data_segments - b.data_segments, a.retransmissions - b.retransmissions, a.spurious - b.spurious,
-            a.timeouts - b.timeouts, a.probes - b.probes, a.tail_timeouts - b.tail_timeouts};
+            a.timeouts - b.timeouts, a.probes - b.probes, a.tail_timeouts - b.tail_timeouts, a.lost - b.lost};
+}
+
+// What the senders of a bulk run sent: A, and B too when both send.
+sender_stats bulk_senders(const scenario& s, bool both_ways) {
+    sender_stats a = s.net.a().sender();
+    return both_ways ? plus(a, s.net.b().sender()) : a;
 }
 
 }  // namespace
@@ -110,16 +123,19 @@ bulk_result run_bulk(const bulk_config& c) {
         l.reorder = c.reorder;
         l.reorder_delay = c.reorder_delay;
     });
-    s.open({.bytes = UINT64_MAX / 2, .buffer = 4 << 20, .one_way = true, .close_when_sent = false, .compare = true});
+    const bool both_ways = c.p.lan;
+    s.open({.bytes = UINT64_MAX / 2, .buffer = 4 << 20, .one_way = !both_ways, .close_when_sent = false,
+            .compare = true});
     auto never = [] { return false; };
     s.net.run(never, c.p.length / 2);
-    sender_stats half = s.net.a().sender();
+    sender_stats half = bulk_senders(s, both_ways);
     s.net.run(never, c.p.length / 2);
     bulk_result r;
-    r.received = s.apps_b[0].received;
-    r.mismatches = s.apps_b[0].mismatches;
-    r.goodput_mbps = static_cast<double>(r.received) * 8 / std::chrono::duration<double>(c.p.length).count() / 1e6;
-    r.sender = s.net.a().sender();
+    r.received = s.apps_b[0].received + (both_ways ? s.apps_a[0].received : 0);
+    r.mismatches = s.apps_b[0].mismatches + s.apps_a[0].mismatches;
+    r.goodput_mbps = static_cast<double>(r.received) * 8 / std::chrono::duration<double>(c.p.length).count() / 1e6 /
+                     (both_ways ? 2 : 1);
+    r.sender = bulk_senders(s, both_ways);
     sender_stats second = minus(r.sender, half);
     r.second_half_segments = second.data_segments;
     r.second_half_spurious = second.spurious;

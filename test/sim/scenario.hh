@@ -62,6 +62,9 @@ private:
 // Frames of at most this many payload bytes: MSS 1460 less the timestamps option.
 inline constexpr uint32_t sim_segment_payload = 1448;
 
+// Two senders' figures added up.
+sender_stats plus(const sender_stats& a, const sender_stats& b);
+
 // RFC 3649 / Mathis et al. 1997: the steady-state rate of a loss-based
 // congestion controller, MSS / RTT * sqrt(3/2) / sqrt(p), in Mbit/s.
 double mathis_mbps(uint32_t mss, duration rtt, double p);
@@ -72,15 +75,26 @@ struct path {
     uint64_t rate;       // bytes/s
     duration rtt;        // twice the one-way delay
     duration length;     // virtual time each run lasts
+    duration jitter{};   // each way, up to this much more than rtt / 2 (link_config::jitter, FIFO)
+    // The LAN paths: both ends send (an echo, as a client streaming through
+    // an echo server), and timers fire on the engine's 1 ms wheel ticks
+    // (simulator::timer_tick).
+    bool lan = false;
 };
 inline constexpr path gigabit_10ms{"1 Gbit/s, 10 ms RTT", 125'000'000, std::chrono::milliseconds(10),
                                    std::chrono::seconds(10)};
 inline constexpr path ten_gigabit_1ms{"10 Gbit/s, 1 ms RTT", 1'250'000'000, std::chrono::milliseconds(1),
                                       std::chrono::seconds(2)};
+inline constexpr path lan_100us{"LAN: 10 Gbit/s, 100 us RTT + 20 us jitter, echo", 1'250'000'000,
+                                std::chrono::microseconds(100), std::chrono::milliseconds(500),
+                                std::chrono::microseconds(10), true};
+inline constexpr path lan_1ms{"LAN: 10 Gbit/s, 1 ms RTT + 200 us jitter, echo", 1'250'000'000,
+                              std::chrono::milliseconds(1), std::chrono::seconds(1), std::chrono::microseconds(100),
+                              true};
 
-// One bulk transfer, A to B, for path.length: random loss both ways (or
-// reordering), one connection with 4 MiB buffers (over three times either
-// path's bandwidth-delay product).
+// One bulk transfer, A to B (and B to A on a LAN path), for path.length:
+// random loss both ways (or reordering), one connection with 4 MiB buffers
+// (over three times any path's bandwidth-delay product).
 struct bulk_config {
     path p = gigabit_10ms;
     congestion_algorithm cc = congestion_algorithm::cubic;
@@ -91,13 +105,15 @@ struct bulk_config {
     uint64_t seed = 1;
 };
 
+// On a LAN path (both ends sending) every figure covers both directions,
+// and goodput is their mean.
 struct bulk_result {
-    double goodput_mbps = 0;    // bytes B's application received over path.length
-    uint64_t received = 0;
+    double goodput_mbps = 0;    // received over path.length (per direction)
+    uint64_t received = 0;      // bytes the receiving applications got
     uint64_t mismatches = 0;    // received bytes differing from the stream: must be 0
-    sender_stats sender;        // host A
-    uint64_t second_half_segments = 0;  // A's data segments sent in the second half of the run
-    uint64_t second_half_spurious = 0;  // A's spurious retransmissions then
+    sender_stats sender;        // the senders
+    uint64_t second_half_segments = 0;  // data segments sent in the second half of the run
+    uint64_t second_half_spurious = 0;  // spurious retransmissions then
 };
 
 bulk_result run_bulk(const bulk_config& c);

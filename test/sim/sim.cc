@@ -73,9 +73,11 @@ void host::on_time_wait_event(const four_tuple& t) {
 
 void host::schedule(const four_tuple& t, connection& c) {
     time_point d = c.tcb->next_deadline();
-    if (d == tcp::no_deadline || d >= c.scheduled) return;
-    c.scheduled = d;
-    _sim.at(d, [this, t] { on_timer_event(t); });
+    if (d == tcp::no_deadline) return;
+    time_point fire = _sim.fires_at(d);
+    if (fire >= c.scheduled) return;
+    c.scheduled = fire;
+    _sim.at(fire, [this, t] { on_timer_event(t); });
 }
 
 // Sends every segment the core produced as a frame on this host's link.
@@ -278,6 +280,23 @@ void simulator::track_accepted(const four_tuple& sender, const tcp::segment& s) 
     it->second.latest_accepted = std::max(it->second.latest_accepted, _arriving);
 }
 
+time_point simulator::fires_at(time_point deadline) const {
+    if (timer_tick.count() <= 0 || deadline <= start) return deadline;
+    int64_t ticks = ((deadline - start).count() + timer_tick.count() - 1) / timer_tick.count();
+    return start + ticks * timer_tick;
+}
+
+time_point simulator::arrival(int from, time_point depart) {
+    const link_config& l = links[from];
+    time_point arrive = depart + l.delay;
+    if (l.jitter.count() > 0) {
+        arrive += duration(static_cast<int64_t>(uniform() * static_cast<double>(l.jitter.count() + 1)));
+        arrive = std::max(arrive, _fifo_arrival[from]);
+        _fifo_arrival[from] = arrive;
+    }
+    return arrive;
+}
+
 // One frame onto link `from`: drop-tail queue, serialisation at the link
 // rate, then the faults, each decided by the simulator's one RNG.
 void simulator::transmit(int from, const tcp::outgoing_segment& s, std::vector<uint8_t> frame) {
@@ -287,6 +306,7 @@ void simulator::transmit(int from, const tcp::outgoing_segment& s, std::vector<u
     std::optional<data_frame> data = track_sent(from, s);
     if (data && l.drop_data && l.drop_data(*data)) {
         ++st.scripted_drops;
+        count_lost(from, data);
         return;
     }
     time_point depart = now;
@@ -298,26 +318,30 @@ void simulator::transmit(int from, const tcp::outgoing_segment& s, std::vector<u
         auto waiting = static_cast<uint64_t>(free_ns - now_ns) * l.rate / 1'000'000'000ull;
         if (waiting + frame.size() > l.queue_bytes) {
             ++st.queue_drops;
+            count_lost(from, data);
             return;
         }
         _link_free_ns[from] = free_ns + static_cast<int64_t>((frame.size() * 1'000'000'000ull + l.rate - 1) / l.rate);
         depart = start + duration((_link_free_ns[from] + 999) / 1000);
     }
-    time_point arrive = depart + l.delay;
+    time_point arrive = arrival(from, depart);
     if (l.burst_p_bad > 0) {
         _burst_bad[from] = _burst_bad[from] ? !chance(l.burst_p_good) : chance(l.burst_p_bad);
         if (_burst_bad[from]) {
             ++st.burst_lost;
+            count_lost(from, data);
             return;
         }
     }
     if (chance(l.loss)) {
         ++st.lost;
+        count_lost(from, data);
         return;
     }
     for (const blackout& b : l.blackouts) {
         if (arrive >= start + b.from && arrive < start + b.to) {
             ++st.blackout_drops;
+            count_lost(from, data);
             return;
         }
     }

@@ -63,6 +63,10 @@ struct data_frame {
 // The faults and shape of one direction of the link.
 struct link_config {
     duration delay = 5ms;            // one way
+    // Each frame's delay grows by a uniform draw in [0, jitter]; frames
+    // still arrive in the order they were sent (a FIFO link; `reorder`
+    // reorders).
+    duration jitter{};
     uint64_t rate = 125'000'000;     // bytes per second (1 Gbit/s); 0: no serialisation delay
     uint64_t queue_bytes = 4'000'000;  // drop-tail bound on bytes waiting to be serialised
     double loss = 0;                 // independent loss probability
@@ -101,6 +105,9 @@ struct sender_stats {
     // (the whole tail of the flight was lost; a blackout is one). The
     // simulator's judgement, from outside the core.
     uint64_t tail_timeouts = 0;
+    // Data segments the link lost (random or burst loss, a full queue, a
+    // blackout, a scripted drop): what retransmissions must repair.
+    uint64_t lost = 0;
 };
 
 // Byte ranges [start, end) of one stream, merged.
@@ -256,6 +263,13 @@ public:
     uint64_t trace_hash = 0xcbf29ce484222325ull;  // FNV-1a 64 over delivered segments
     uint64_t events = 0;
     bool verbose = false;  // print every delivered segment (debugging)
+    // The engine fires timers from a wheel of 1 ms ticks (lib/engine/
+    // timer_wheel.hh): a deadline fires at the first tick at or after it.
+    // 0 (the default) fires each deadline at its microsecond.
+    duration timer_tick{};
+
+    // When a timer due at `deadline` fires (timer_tick).
+    time_point fires_at(time_point deadline) const;
 
     double uniform() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
     bool chance(double p) { return p > 0 && uniform() < p; }
@@ -296,6 +310,7 @@ private:
     uint64_t _seq = 0;
     std::array<int64_t, 2> _link_free_ns{};  // when each link is next free, since `start`
     std::array<bool, 2> _burst_bad{};
+    std::array<time_point, 2> _fifo_arrival{};  // the latest arrival on each link, reordering aside
     // Per sending tuple (local = sender); a new SYN starts a new stream.
     std::unordered_map<four_tuple, stream_track, tuple_hash> _streams;
 
@@ -306,6 +321,13 @@ private:
     uint64_t _arriving = 0;       // the transmission number of the frame being delivered (0: no data)
 
     void deliver(int from, const std::vector<uint8_t>& frame, uint64_t transmission);
+    // Link `from` lost a frame: counted as data lost when it carried data.
+    void count_lost(int from, const std::optional<data_frame>& data) {
+        if (data) ++hosts[from]->sent.lost;
+    }
+    // The arrival of a frame leaving at `depart`: delay plus jitter, not
+    // before the frame sent before it.
+    time_point arrival(int from, time_point depart);
     // Forgets transmissions wholly below the sender's SND.UNA.
     void forget_acknowledged(int from, const four_tuple& t, stream_track& st);
     void hash_u64(uint64_t v) {

@@ -103,6 +103,36 @@ TEST_F(Sim, CleanPathMovesOneMebibyteEachWayAndCloses) {
     EXPECT_EQ(o.core_retransmits, 0u);
 }
 
+// A LAN with jitter (link_config::jitter): frames are delayed by up to
+// the jitter but a FIFO link never reorders them: no segment is resent
+// and no D-SACK reports a duplicate.
+TEST_F(Sim, JitterDelaysFramesWithoutReorderingThem) {
+    set_both([](link_config& l) {
+        l.delay = 50us;
+        l.jitter = 40us;
+        l.rate = 1'250'000'000;
+    });
+    net.timer_tick = 1ms;
+    transfer t;
+    outcome o = run(t);
+    report("jitter 40 us on 100 us", o);
+    ASSERT_TRUE(o.completed);
+    expect_intact(t);
+    EXPECT_EQ(o.core_retransmits, 0u);
+    for (const auto& h : net.hosts) EXPECT_EQ(h->out.counters.dsacks_received, 0u);
+}
+
+// The engine's timer wheel fires a deadline at the first 1 ms tick at or
+// after it (lib/engine/timer_wheel.hh); simulator::timer_tick models it.
+TEST(SimTimerTick, DeadlinesFireAtTheNextTick) {
+    simulator s(1);
+    EXPECT_EQ(s.fires_at(s.start + 1500us), s.start + 1500us);  // no tick: exact
+    s.timer_tick = 1ms;
+    EXPECT_EQ(s.fires_at(s.start + 1500us), s.start + 2ms);
+    EXPECT_EQ(s.fires_at(s.start + 2ms), s.start + 2ms);
+    EXPECT_EQ(s.fires_at(s.start + 2001us), s.start + 3ms);
+}
+
 // RFC 5681, 6675, 8985 and RFC 6298 5: random loss is repaired (fast
 // retransmit, SACK recovery, loss probes, timeouts); the transfer completes intact.
 class SimLoss : public SimTest, public ::testing::WithParamInterface<double> {};

@@ -115,6 +115,20 @@ TEST_F(NoSackPermitted, OutOfOrderDataIsAcknowledgedWithoutBlocks) {
     expect_no_tx();
 }
 
+// RFC 5681 2 and 4.2: a peer without SACK counts only ACKs without data as
+// duplicates, so with data of our own to send the duplicate ACK for an
+// out-of-order arrival goes first, alone.
+TEST_F(NoSackPermitted, OutOfOrderDataGetsAPureDuplicateAckBeforeOurData) {
+    ASSERT_EQ(app_send(100), 100u);
+    expect_tx(seg().ack().psh().seq(1).ack_no(1).len(100));
+    ASSERT_EQ(app_send(100), 100u);
+    expect_no_tx();  // Nagle: a short segment is in flight
+    inject(seg().ack().seq(101).ack_no(101).payload(100));  // the peer's 1 to 100 are missing
+    expect_tx(seg().ack().seq(101).ack_no(1).len(0));
+    expect_tx(seg().ack().psh().seq(101).ack_no(1).len(100));
+    expect_no_tx();
+}
+
 // ---------------------------------------------------------------------------
 // The sender without SACK: fast retransmit, NewReno, limited transmit.
 
@@ -312,6 +326,36 @@ TEST_F(SackRecovery, ALostRetransmissionIsResentWhenLaterDataIsSacked) {
     EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
+// The ACK that delivers the watched retransmission also SACKs data sent
+// after the next one: that one is lost, and is resent at once (RFC 8985
+// 6.2) instead of at the RTO; the one that arrived is not.
+TEST_F(SackRecovery, ALostRetransmissionOvertakenBeforeItIsWatchedIsResent) {
+    ASSERT_EQ(app_send(20 * mss), 20 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 20));
+    advance(100ms);
+    // Segments 0 and 1 are lost.
+    sack(at(0), {{at(2), at(3)}});
+    expect_tx(seg().ack().seq(at(10)).len(mss));  // limited transmit
+    sack(at(0), {{at(2), at(4)}});
+    expect_tx(seg().ack().seq(at(11)).len(mss));
+    sack(at(0), {{at(2), at(5)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // fast retransmit
+    expect_no_tx();
+    for (uint32_t i = 6; i <= 8; ++i) sack(at(0), {{at(2), at(i)}});
+    expect_tx(seg().ack().seq(at(1)).len(mss));  // the pipe lets the second hole go
+    expect_no_tx();
+    sack(at(0), {{at(2), at(9)}});
+    expect_tx(seg().ack().seq(at(12)).len(mss));  // new data, sent after both retransmissions
+    expect_no_tx();
+    // Segment 0's retransmission arrives; so do 10 to 12, not segment 1's.
+    inject(seg().ack().seq(1).ack_no(at(1)).sack({{at(2), at(13)}}));
+    expect_tx(seg().ack().seq(at(1)).len(mss));
+    EXPECT_EQ(out.counters.lost_retransmits, 1u);
+    for (uint32_t i = 13; i < 18; ++i) expect_tx(segment_of_data(i, 20));  // the pipe drained: new data
+    expect_no_tx();
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
 // RFC 5827: with two segments out and nothing more to send, one SACK is all
 // the peer can give. DupThresh is lowered to one, so RACK's window is zero
 // (RFC 8985 6.2 step 4) and the retransmission goes at once.
@@ -501,9 +545,11 @@ TEST_F(LossProbe, ProbeAnswerRevealsTheEarlierTailLoss) {
     EXPECT_EQ(out.counters.fast_recoveries, 1u);
 }
 
-// With out-of-order data held the probe carries a SACK block, so it holds
-// fewer octets (RFC 6691 2): still the very last ones (RFC 8985 7.3).
-TEST_F(LossProbe, ProbeCarryingSackBlocksResendsTheLastOctets) {
+// With out-of-order data held, the probe still resends the whole last
+// segment (RFC 8985 7.3), and carries only the SACK blocks that fit beside
+// it: none beside a full segment (RFC 9293 3.7.1). The peer learnt them from
+// the ACK sent when the out-of-order data came.
+TEST_F(LossProbe, ProbeResendsTheWholeLastSegmentWithTheSackBlocksThatFit) {
     send_segments(3);
     advance(100ms);
     inject(seg().ack().seq(1).ack_no(at(2)));
@@ -511,9 +557,57 @@ TEST_F(LossProbe, ProbeCarryingSackBlocksResendsTheLastOctets) {
     expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
     time_point held = now;
     while (sent.empty() && now - held < 10s) advance(1ms);
-    constexpr uint32_t beside_one_block = mss - (4 + 8);
-    expect_tx(seg().ack().psh().seq(at(3) - beside_one_block).len(beside_one_block).sack({{101, 201}}));
+    expect_tx(seg().ack().psh().seq(at(2)).len(mss));
     EXPECT_EQ(out.counters.loss_probes, 1u);
+}
+
+// A hole resent during recovery goes whole; the SACK blocks that do not fit
+// beside it follow in an ACK of their own when the arrival that made them
+// owed one.
+TEST_F(SackRecovery, AHoleIsResentWholeAndItsSackBlocksFollowInAnAck) {
+    ASSERT_EQ(app_send(6 * mss), 6 * mss);
+    for (uint32_t i = 0; i < 6; ++i) expect_tx(segment_of_data(i, 6));
+    advance(10ms);
+    inject(seg().ack().seq(101).ack_no(at(0)).payload(100));  // the peer's data, past a hole of its own
+    expect_tx(seg().ack().ack_no(1).sack({{101, 201}}));
+    sack(at(0), {{at(1), at(2)}});
+    sack(at(0), {{at(1), at(3)}});
+    // The third SACKs four segments above the hole and brings more of the
+    // peer's out-of-order data: segment 0 is resent whole, without blocks,
+    // then the ACK that reports the peer's new range.
+    inject(seg().ack().seq(301).ack_no(at(0)).payload(100).sack({{at(1), at(4)}}));
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_tx(seg().ack().ack_no(1).sack({{301, 401}, {101, 201}}));
+    expect_no_tx();
+}
+
+// RFC 8985 7.2: data sent during a fast recovery and still in flight when
+// it ends is guarded by a PTO, not by the RTO armed while it ran.
+TEST_F(LossProbe, APtoGuardsWhatIsInFlightWhenARecoveryEnds) {
+    ASSERT_EQ(app_send(14 * mss), 14 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 14));
+    advance(100ms);
+    sack(at(0), {{at(1), at(2)}});  // segment 0 is lost
+    expect_tx(segment_of_data(10, 14));  // limited transmit
+    sack(at(0), {{at(1), at(3)}});
+    expect_tx(segment_of_data(11, 14));
+    sack(at(0), {{at(1), at(4)}});
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // recovery until 11 is acknowledged
+    for (uint32_t i = 5; i <= 7; ++i) sack(at(0), {{at(1), at(i)}});
+    expect_no_tx();
+    sack(at(0), {{at(1), at(8)}});
+    expect_tx(segment_of_data(12, 14));
+    sack(at(0), {{at(1), at(9)}});
+    expect_tx(segment_of_data(13, 14));
+    inject(seg().ack().seq(1).ack_no(at(12)));  // a full ACK: 12 and 13 still in flight
+    EXPECT_FALSE(conn->in_recovery());
+    expect_no_tx();
+    time_point acked = now;
+    while (sent.empty() && now - acked < 10s) advance(1ms);
+    EXPECT_EQ(now - acked, std::max<duration>(2 * conn->rtt().srtt(), tcb::min_loss_probe_timeout));
+    expect_tx(segment_of_data(13, 14));  // nothing new: the last segment again
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    EXPECT_EQ(out.counters.timeouts, 0u);
 }
 
 TEST_F(LossProbe, ProbeSendsNewDataWhenTheWindowAllows) {
