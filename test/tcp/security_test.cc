@@ -364,5 +364,87 @@ TEST_F(TsRecent, PureAckAtRcvNxtUpdatesIt) {
     EXPECT_EQ(conn->rcv().ts_recent, base + 3);
 }
 
+// --- RFC 6298 2 and 3, RFC 7323 4.1: RTT samples an attacker cannot poison ---
+
+// One in-window ACK whose TSecr is far older than anything we sent used to
+// feed the RTO estimate (and a 32-bit overflow made it worse): the next
+// retransmission came 24 s to 114 s late. A sample is taken from the timed
+// segment when the ACK covers it, and from TSecr only when the echo lies
+// between the send of the data it acknowledges and our clock.
+class RttPoisoning : public tcp_script {
+protected:
+    static constexpr duration path_rtt = 10ms;
+    void SetUp() override { passive_handshake({}, path_rtt); }
+
+    // An ACK of everything up to `ack` (relative) from the peer, echoing `ts_ecr`.
+    void inject_ack_echoing(uint32_t ack, uint32_t ts_ecr) {
+        seg_spec s = seg().ack().seq(1).ack_no(ack);
+        s.options.has_timestamps = true;
+        s.options.ts_val = peer_ts_now();
+        s.options.ts_ecr = ts_ecr;
+        inject(s);
+    }
+    // The next thing the connection does unprompted is to send `expected`,
+    // and it does so within the RTO the path's RTT gives (the minimum).
+    void expect_resent_within_the_minimum_rto(const seg_spec& expected) {
+        ASSERT_NE(conn->next_deadline(), no_deadline);
+        duration wait = conn->next_deadline() - now;
+        EXPECT_LE(wait, cfg.rto_min);
+        advance(wait);
+        expect_tx(expected);
+        expect_no_tx();
+    }
+};
+
+TEST_F(RttPoisoning, EchoOlderThanTheConnectionOnTheTimedSegmentsAckIsIgnored) {
+    uint32_t first_tsval = last_ts_val;  // our SYN-ACK's
+    for (uint32_t age : {100'000u, 100'000'000u, (1u << 30) - 1}) {
+        uint32_t seq = snd_nxt();
+        app_send(100);
+        expect_tx(seg().ack().psh().seq(seq).len(100));
+        advance(path_rtt);
+        inject_ack_echoing(snd_nxt(), first_tsval - age);
+        EXPECT_EQ(conn->rtt().srtt(), path_rtt) << age;
+    }
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(301).len(100));
+    expect_resent_within_the_minimum_rto(seg().ack().psh().seq(301).len(100));
+}
+
+// The ACK of an untimed segment: only TSecr could time it, and this one
+// echoes a TSval older than the data it acknowledges.
+TEST_F(RttPoisoning, EchoOlderThanTheAcknowledgedDataGivesNoSample) {
+    constexpr uint32_t mss = 1448;
+    app_send(2 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));  // timed
+    expect_tx(seg().ack().psh().seq(1 + mss).len(mss));
+    uint32_t sent_tsval = last_ts_val;
+    advance(path_rtt);
+    inject_ack_echoing(1 + mss, sent_tsval);  // the timed segment: a true sample
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    inject_ack_echoing(1 + 2 * mss, sent_tsval - 1);  // older than the second segment's send
+    EXPECT_EQ(snd_una(), 1 + 2 * mss);  // the ACK itself is taken
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    EXPECT_EQ(conn->rtt().rttvar(), path_rtt / 2 - path_rtt / 8);  // the one sample: 3/4 of 5 ms
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss).len(100));
+    expect_resent_within_the_minimum_rto(seg().ack().psh().seq(1 + 2 * mss).len(100));
+}
+
+TEST_F(RttPoisoning, EchoNewerThanOurClockGivesNoSample) {
+    constexpr uint32_t mss = 1448;
+    app_send(2 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));
+    expect_tx(seg().ack().psh().seq(1 + mss).len(mss));
+    advance(path_rtt);
+    inject_ack_echoing(1 + mss, last_ts_val);
+    inject_ack_echoing(1 + mss + 100, conn->ts_now(now) + 1);  // a TSval we have not sent yet
+    EXPECT_EQ(snd_una(), 1 + mss + 100);
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    inject_ack_echoing(1 + 2 * mss, conn->ts_now(now) + (1u << 31) - 1);  // nor ever will
+    EXPECT_EQ(snd_una(), 1 + 2 * mss);
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+}
+
 }  // namespace
 }  // namespace fptcp::tcp::testing
