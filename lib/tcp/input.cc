@@ -111,10 +111,15 @@ void tcb::input_synchronized(time_point now, const segment& arrived, tcp_output&
 }
 
 // RFC 7323 section 5.3 (PAWS) and 3.2 (a segment without timestamps once
-// they are in use). RST is exempt from both.
+// they are in use). RST is exempt from both, and a SYN from 3.2: it goes on
+// to RFC 5961 4.2 (as in Linux, which checks the SYN first). It comes from
+// a peer that lost this connection and opens a new one with timestamps
+// off; dropped, it would retry into a connection that never answers, while
+// the ACK it draws brings back its RST at RCV.NXT, which clears the way.
 bool tcb::check_timestamps(time_point now, const segment& seg, tcp_output& out) {
     if (!_ts_ok || seg.has(tcp_flags::rst)) return true;
     if (!seg.options.has_timestamps) {
+        if (seg.has(tcp_flags::syn)) return true;
         out.counters.drop(tcp_drop::missing_timestamp);
         return false;
     }

@@ -131,6 +131,48 @@ TEST_F(SynCheck, SynAckInsideTheWindowGetsAChallengeAck) {
     EXPECT_EQ(state(), tcp_state::established);
 }
 
+// A peer that lost its state reconnects with timestamps off: its SYN is not
+// dropped by RFC 7323 3.2 (a data segment still is:
+// Paws.SegmentWithoutTimestampIsDroppedOnceNegotiated) but answered as any
+// SYN; the peer's RST at our ACK's number clears the connection, and its
+// next SYN opens a new one.
+TEST_F(SynCheck, RestartedPeerWithoutTimestampsClearsTheConnectionAndReconnects) {
+    constexpr uint32_t new_isn = remote_isn + 0x40000000u;
+    seg_spec syn = seg().syn().raw_seq(new_isn).without_ts();
+    syn.options.mss = 1460;
+    inject(syn);
+    expect_challenge_ack();
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::established);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::missing_timestamp), 0u);
+    // In SYN_SENT, the peer answers an ACK of nothing it sent with
+    // <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.3).
+    inject(seg().rst().seq(rcv_nxt()).without_ts());
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(last_close, close_reason::reset_by_peer);
+    EXPECT_EQ(state(), tcp_state::listen);
+    advance(1s);  // its SYN timer
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).raw_ack(new_isn + 1));
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::syn_received);
+    EXPECT_FALSE(conn->timestamps_enabled());
+}
+
+TEST_F(SynCheck, InWindowSynsWithoutTimestampsGetRateLimitedChallengeAcks) {
+    for (uint32_t i = 0; i < cfg.challenge_ack_limit; ++i) {
+        inject(seg().syn().seq(rcv_nxt() + i).without_ts());
+        expect_challenge_ack();
+    }
+    inject(seg().syn().seq(rcv_nxt()).without_ts());
+    expect_no_tx();
+    EXPECT_EQ(out.counters.challenge_acks, cfg.challenge_ack_limit);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::challenge_ack_limited), 1u);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::missing_timestamp), 0u);
+    EXPECT_EQ(state(), tcp_state::established);
+}
+
 TEST_F(SynCheck, SynWithDataDeliversNothing) {
     inject(seg().syn().seq(rcv_nxt()).payload("evil"));
     expect_challenge_ack();
