@@ -80,9 +80,16 @@ void tcb::send_syn(time_point now, bool with_ack, tcp_output& out) {
     if (offering ? _cfg->window_scaling : _ws_ok) s.options.window_shift = _rcv.shift;
     s.options.sack_permitted = offering ? _cfg->sack_permitted : _sack_ok;
     if (!with_ack) s.options.ts_ecr = 0;
+    bool first_send = _snd.max == _snd.iss;
     _snd.nxt = _snd.iss + seq_len(1);
     _snd.max = seq_max(_snd.max, _snd.nxt);
-    if (_retries == 0) time_segment(now, _snd.iss);
+    // Karn (RFC 6298 3): a SYN sent again (a timeout, the peer's SYN again,
+    // a simultaneous open) makes its ACK ambiguous; the echo may still time it.
+    if (first_send) {
+        time_segment(now, _snd.iss);
+    } else {
+        _rtt_timing = false;
+    }
 }
 
 // RFC 6298 3: one segment at a time is timed. When it is the oldest octet

@@ -131,6 +131,22 @@ TEST_F(RetransmitNoTimestamps, OneSegmentIsTimedAtATime) {
     expect_no_tx();
 }
 
+// Karn (RFC 6298 3): the peer's SYN again draws our SYN-ACK again, and its
+// ACK may answer either; without timestamps nothing can tell which.
+TEST_F(RetransmitCustom, SynAckSentAgainForTheSynAgainGivesNoSample) {
+    listen();
+    seg_spec syn = peer_syn({.timestamps = false});
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(500ms);
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(10ms);
+    inject(seg().ack().seq(1).ack_no(1));
+    ASSERT_EQ(state(), tcp_state::established);
+    EXPECT_FALSE(conn->rtt().has_sample());
+}
+
 TEST_F(RetransmitCustom, RtoIsClampedToTheMinimum) {
     passive_handshake({.timestamps = false}, 10ms);
     EXPECT_EQ(conn->rtt().srtt(), 10ms);
