@@ -69,6 +69,7 @@ reply_steering steering_of(const port::port& p, const engine_settings& s) {
 
 engine::engine(port::port& p, const engine_settings& s, handler& h)
     : _port(p),
+      _mtu(p.mtu()),
       _settings(s),
       _handler(h),
       _connections(s.max_connections),
@@ -222,6 +223,12 @@ bool engine::parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f) {
     if (wire::parse_error e = wire::parse_frame(bytes, wire::rx_checksum_offload(m->ol_flags), f);
         e != wire::parse_error::none) {
         _counters.drop(e);
+        return false;
+    }
+    // A port may hand up a frame longer than its MTU (a ring or a TAP does,
+    // up to the mbuf); nobody on the link may send one.
+    if (f.eth.payload.size() > _mtu) {
+        _counters.drop(engine_drop::frame_too_long);
         return false;
     }
     // Before any lookup, state or ARP request (RFC 1122 4.2.3.10 for SYNs).

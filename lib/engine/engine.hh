@@ -250,6 +250,7 @@ private:
     void run_timers(time_point now);
 
     port::port& _port;
+    uint16_t _mtu;  // the port's: longer Ethernet payloads are dropped
     engine_settings _settings;
     handler& _handler;
     std::vector<listener> _listeners;

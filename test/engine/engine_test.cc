@@ -704,6 +704,25 @@ TEST_F(InputCheckTest, SynsFromMartianSourcesGetNoAnswerNoArpAndNoConnection) {
     _no_time_wait_closes = 1;
 }
 
+// A ring port carries frames of any length up to the mbuf; the engine takes
+// an Ethernet payload up to the port's MTU (1500: a 1514-byte frame) and
+// drops, counted, every longer one.
+TEST_F(InputCheckTest, FramesLongerThanTheMtuAreDroppedAndCounted) {
+    uint16_t mtu = _server_port->mtu();
+    ASSERT_EQ(mtu, 1500);
+    for (std::size_t size : {std::size_t{mtu} + 14, std::size_t{mtu} + 15, std::size_t{mtu} + 18, std::size_t{2000}}) {
+        send_echo_request(client_ip, size);
+    }
+    server->poll(now);
+    EXPECT_EQ(server->counters().icmp_echo_replies, 1u);
+    EXPECT_EQ(server_drops(engine_drop::frame_too_long), 3u);
+    _allow_server.engine[static_cast<std::size_t>(engine_drop::frame_too_long)] = 3;
+    rte_mbuf* reply = nullptr;
+    ASSERT_EQ(_client_port->rx_burst(0, &reply, 1), 1);
+    EXPECT_EQ(reply->data_len, mtu + 14u);  // the answer to the longest frame the MTU allows
+    rte_pktmbuf_free(reply);
+}
+
 // ---------------------------------------------------------------------------
 // One connection
 
