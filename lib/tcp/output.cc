@@ -37,13 +37,28 @@ outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags,
         s.options.ts_ecr = _rcv.ts_recent;
     }
     if ((flags & tcp_flags::ack) != 0) {
-        if (_sack_ok && !syn && (_dsack_pending || !_ooo.empty())) add_sack_blocks(s.options);
+        if (!syn && sack_blocks_due()) add_sack_blocks(s.options);
         _rcv.last_ack_sent = _rcv.nxt;
         _ack_now = false;
         _unacked_bytes = 0;
         _delack_deadline = no_deadline;
     }
     return s;
+}
+
+// RFC 9293 3.7.1 (RFC 6691): the MSS counts no TCP option, so the data a
+// segment carries shrinks by the options it carries, as in Linux's
+// tcp_current_mss. Timestamps are already out of _snd.mss; SACK blocks are
+// taken out here (the option writer keeps as many as fit beside the
+// timestamps). Without this, data segments with SACK blocks made IP
+// datagrams of up to 1536 bytes on a 1500-byte MTU.
+uint32_t tcb::data_room() const {
+    if (!sack_blocks_due()) return _snd.mss;
+    constexpr uint32_t sack_header = 4;  // two NOPs, kind, length
+    constexpr uint32_t sack_block = 8;
+    uint32_t room = wire::max_tcp_options_size - (_ts_ok ? timestamps_option_size : 0);
+    uint32_t blocks = std::min<uint32_t>((_dsack_pending ? 1 : 0) + _ooo.count(), (room - sack_header) / sack_block);
+    return _snd.mss - (sack_header + sack_block * blocks);
 }
 
 // The window to announce: free receive space, moved right only in steps of
@@ -149,14 +164,15 @@ uint32_t tcb::congestion_room() const {
 // nothing may be sent now.
 bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out) {
     uint32_t resend_limit = skip_sacked_when_going_back();
+    uint32_t full_size = data_room();
     seq_num end = data_end();
     uint32_t unsent = before(_snd.nxt, end) ? distance(_snd.nxt, end).value : 0;
     uint32_t flight = distance(_snd.una, _snd.nxt).value;
     uint32_t window_room = _snd.wnd > flight ? _snd.wnd - flight : 0;  // RFC 9293 3.8.6.2.1
-    uint32_t len = std::min({unsent, window_room, cwnd_room, resend_limit, uint32_t{_snd.mss}});
+    uint32_t len = std::min({unsent, window_room, cwnd_room, resend_limit, full_size});
     bool fin = _fin_queued && len == unsent && (!_fin_sent || !after(_snd.nxt, _snd.fin));
     if (len == 0 && !fin) return false;
-    if (len > 0 && len < _snd.mss && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
+    if (len > 0 && len < full_size && flight > 0 && !fin && holds_back_short_segment(len, unsent)) return false;
 
     uint8_t flags = tcp_flags::ack | (len > 0 && len == unsent ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);
     outgoing_segment& s = begin_segment(now, _snd.nxt, flags, out);
@@ -168,7 +184,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
         time_segment(now, _snd.nxt);
     }
     _snd.nxt += seq_len(len);
-    if (len < _snd.mss) _short_end = _snd.nxt;
+    if (len < full_size) _short_end = _snd.nxt;
     if (fin) {
         _snd.fin = _snd.nxt;
         _fin_sent = true;
@@ -216,7 +232,7 @@ void tcb::watch_retransmission(seq_num seq, seq_num end) {
 // loss probe; the FIN goes with it when the octets reach it. SND.NXT stays.
 void tcb::resend(time_point now, seq_num seq, uint32_t len, tcp_output& out) {
     seq_num end = data_end();
-    uint32_t data = before(seq, end) ? std::min(len, distance(seq, end).value) : 0;
+    uint32_t data = before(seq, end) ? std::min({len, distance(seq, end).value, data_room()}) : 0;
     bool fin = _fin_sent && seq + seq_len(data) == _snd.fin && len > data;
     bool psh = data > 0 && seq + seq_len(data) == end;  // as when first sent: the last queued octets
     uint8_t flags = tcp_flags::ack | (psh ? tcp_flags::psh : 0) | (fin ? tcp_flags::fin : 0);

@@ -286,6 +286,10 @@ private:
     seq_num lost_boundary() const;
     uint32_t duplicate_threshold() const;
     void add_sack_blocks(tcp_options& options);
+    // RFC 2018 4: an ACK reports SACK blocks while out-of-order data is held
+    // (or a duplicate is to be reported, RFC 2883).
+    bool sack_blocks_due() const { return _sack_ok && (_dsack_pending || !_ooo.empty()); }
+    uint32_t data_room() const;
     bool loss_probe_allowed() const;
     bool holds_back_short_segment(uint32_t len, uint32_t unsent) const;
     uint32_t skip_sacked_when_going_back();
