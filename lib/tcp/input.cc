@@ -308,16 +308,21 @@ void tcb::acknowledge(time_point now, const segment& seg, seq_num sacked_before)
 
 // RFC 6298 section 3 with Karn's rule; with timestamps, RFC 7323 4.1. As
 // Linux's tcp_ack_update_rtt, the timed segment gives the sample when the
-// ACK covers it, and the echo only when it does not.
+// ACK covers it, and the echo only when it does not, or when the ACK also
+// covers resent octets (Linux's FLAG_RETRANS_DATA_ACKED): the timed segment
+// then waited behind a hole, and its sample would include the repair (at
+// 20 % loss in the simulator, goodput fell by 40 %).
 void tcb::take_rtt_sample(time_point now, const segment& seg) {
     if (_rtt_timing && after(seg.ack, _rtt_seq)) {
-        int32_t measured = std::max(micros_between(_rtt_start, to_micros32(now)), 0);
-        _rtt.sample(duration(measured), _cfg->rto_min, _cfg->rto_max);
         _rtt_timing = false;
-        // The octets still in flight left after the timed one: a TSval no
-        // later than its own (rounded up to whole TSval ticks of 1 ms).
-        _sent_floor_tsval = ts_now(now) - static_cast<uint32_t>((measured + 999) / 1000);
-        return;
+        if (!before(_snd.una, _high_rxt)) {
+            int32_t measured = std::max(micros_between(_rtt_start, to_micros32(now)), 0);
+            _rtt.sample(duration(measured), _cfg->rto_min, _cfg->rto_max);
+            // The octets still in flight left after the timed one: a TSval no
+            // later than its own (rounded up to whole TSval ticks of 1 ms).
+            _sent_floor_tsval = ts_now(now) - static_cast<uint32_t>((measured + 999) / 1000);
+            return;
+        }
     }
     if (echo_times_acknowledged_data(now, seg)) {
         _rtt.sample(std::chrono::milliseconds(ts_now(now) - seg.options.ts_ecr), _cfg->rto_min, _cfg->rto_max);
