@@ -320,7 +320,7 @@ void tcb::take_rtt_sample(time_point now, const segment& seg) {
             _rtt.sample(duration(measured), _cfg->rto_min, _cfg->rto_max);
             // The octets still in flight left after the timed one: a TSval no
             // later than its own (rounded up to whole TSval ticks of 1 ms).
-            _sent_floor_tsval = ts_now(now) - static_cast<uint32_t>((measured + 999) / 1000);
+            _sent_floor_tsval = ts_now(now) - static_cast<uint32_t>((int64_t{measured} + 999) / 1000);
             return;
         }
     }
