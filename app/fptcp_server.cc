@@ -149,11 +149,27 @@ void print_status(double seconds, const totals& now, const totals& before) {
     std::fflush(stdout);
 }
 
-template <class Counters, class Reason>
-void print_drops(const Counters& counters, const char* prefix) {
+// Every drop by reason, summed over lcores.
+struct drop_totals {
+    std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine{};
+    std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp{};
+    std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx{};
+};
+
+template <class Reason, class Counters, class Print>
+void for_each_named(const Counters& counters, const char* prefix, Print print) {
     for (std::size_t i = 0; i < counters.size(); ++i) {
-        if (counters[i] != 0) std::printf("%s%s: %lu\n", prefix, to_string(static_cast<Reason>(i)).data(), counters[i]);
+        if (counters[i] != 0) print(prefix + std::string(to_string(static_cast<Reason>(i))), counters[i]);
     }
+}
+
+// The drops that happened, named as in the summary and the JSON:
+// drop_<engine reason>, drop_tcp_<tcp reason>, drop_rx_<parse error>.
+template <class Print>
+void for_each_drop(const drop_totals& d, Print print) {
+    for_each_named<engine::engine_drop>(d.engine, "drop_", print);
+    for_each_named<tcp::tcp_drop>(d.tcp, "drop_tcp_", print);
+    for_each_named<wire::parse_error>(d.rx, "drop_rx_", print);
 }
 
 // Connections by state (TIME_WAIT is `time_wait` above), those not empty.
@@ -178,18 +194,30 @@ totals sum_final(std::vector<lcore_context>& lcores) {
     return sum;
 }
 
-// port_tx_unsent: frames the port took that never reached the interface
-// (port_counters::tx_unsent; af_packet only, else 0).
-void print_summary(std::vector<lcore_context>& lcores, const port::port_counters& port_counters) {
-    totals sum = sum_final(lcores);
-    std::array<uint64_t, static_cast<std::size_t>(engine::engine_drop::count_)> engine_drops{};
-    std::array<uint64_t, static_cast<std::size_t>(tcp::tcp_drop::count_)> tcp_drops{};
-    std::array<uint64_t, static_cast<std::size_t>(wire::parse_error::count_)> rx_drops{};
+drop_totals sum_drops(std::vector<lcore_context>& lcores) {
+    drop_totals d;
     for (auto& l : lcores) {
-        for (std::size_t i = 0; i < engine_drops.size(); ++i) engine_drops[i] += l.engine->counters().drops[i];
-        for (std::size_t i = 0; i < tcp_drops.size(); ++i) tcp_drops[i] += l.engine->tcp_counters().drops[i];
-        for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += l.engine->counters().rx_parse_drops[i];
+        for (std::size_t i = 0; i < d.engine.size(); ++i) d.engine[i] += l.engine->counters().drops[i];
+        for (std::size_t i = 0; i < d.tcp.size(); ++i) d.tcp[i] += l.engine->tcp_counters().drops[i];
+        for (std::size_t i = 0; i < d.rx.size(); ++i) d.rx[i] += l.engine->counters().rx_parse_drops[i];
     }
+    return d;
+}
+
+// What the port's driver dropped before any engine saw it (rte_eth_stats):
+// frames too long for an mbuf (a TAP's), a full RX ring, no free mbuf; and
+// frames it took that never reached the interface (port_counters::tx_unsent;
+// af_packet only, else 0).
+template <class Print>
+void for_each_port_drop(const port::port_counters& c, Print print) {
+    print("port_rx_errors", c.rx_errors);
+    print("port_rx_missed", c.rx_missed);
+    print("port_rx_no_mbuf", c.rx_no_mbuf);
+    print("port_tx_unsent", c.tx_unsent);
+}
+
+void print_summary(std::vector<lcore_context>& lcores, const port::port_counters& port) {
+    totals sum = sum_final(lcores);
     std::printf("fptcp-server: summary\n");
     std::printf("connections_opened: %lu\nconnections_closed: %lu\ntime_wait_reaped: %lu\ntime_wait_reopened: %lu\n",
                 sum.opened, sum.closed, sum.reaped, sum.reopened);
@@ -199,15 +227,14 @@ void print_summary(std::vector<lcore_context>& lcores, const port::port_counters
     std::printf("timeouts: %lu\nfast_recoveries: %lu\nloss_probes: %lu\n", sum.timeouts, sum.fast_recoveries,
                 sum.loss_probes);
     for_each_fault_counter(sum, [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); });
-    std::printf("port_tx_unsent: %lu\n", port_counters.tx_unsent);
     print_connection_states(lcores);
-    print_drops<decltype(engine_drops), engine::engine_drop>(engine_drops, "drop_");
-    print_drops<decltype(tcp_drops), tcp::tcp_drop>(tcp_drops, "drop_tcp_");
-    print_drops<decltype(rx_drops), wire::parse_error>(rx_drops, "drop_rx_");
+    auto line = [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); };
+    for_each_port_drop(port, line);
+    for_each_drop(sum_drops(lcores), line);
     std::fflush(stdout);
 }
 
-void write_json(const std::string& path, std::vector<lcore_context>& lcores, const port::port_counters& port_counters) {
+void write_json(const std::string& path, std::vector<lcore_context>& lcores, const port::port_counters& port) {
     totals sum = sum_final(lcores);
     std::ofstream out(path);
     out << "{\"connections_opened\": " << sum.opened << ", \"connections_closed\": " << sum.closed
@@ -215,8 +242,11 @@ void write_json(const std::string& path, std::vector<lcore_context>& lcores, con
         << ", \"requests\": " << sum.requests << ", \"rx_packets\": " << sum.rx << ", \"tx_packets\": " << sum.tx
         << ", \"retransmits\": " << sum.retransmits << ", \"drops\": " << sum.drops << ", \"timeouts\": " << sum.timeouts
         << ", \"fast_recoveries\": " << sum.fast_recoveries << ", \"loss_probes\": " << sum.loss_probes;
-    for_each_fault_counter(sum, [&out](const std::string& name, uint64_t v) { out << ", \"" << name << "\": " << v; });
-    out << ", \"port_tx_unsent\": " << port_counters.tx_unsent << ", \"lcores\": " << lcores.size() << "}\n";
+    auto field = [&out](const std::string& name, uint64_t v) { out << ", \"" << name << "\": " << v; };
+    for_each_fault_counter(sum, field);
+    for_each_port_drop(port, field);
+    for_each_drop(sum_drops(lcores), field);
+    out << ", \"lcores\": " << lcores.size() << "}\n";
 }
 
 void print_faults(const engine::fault_settings& f) {
@@ -325,9 +355,9 @@ int run(const app::server_options& opts, const port::port_spec& spec) {
         if (worker < lcores.size()) rte_eal_remote_launch(worker_loop, &lcores[worker++], lcore_id);
     }
     main_loop(opts, lcores, clock);
-    port::port_counters port_counters = p->counters();
-    print_summary(lcores, port_counters);
-    if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores, port_counters);
+    port::port_counters port = p->counters();  // read once: tx_unsent asks the kernel
+    print_summary(lcores, port);
+    if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores, port);
     if (grid) drain(*grid);
     return 0;
 }

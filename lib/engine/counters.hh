@@ -15,6 +15,8 @@ namespace fptcp::engine {
 enum class engine_drop : uint8_t {
     not_for_us,         // another IP, or an ARP not asking for us
     chained_mbuf,       // multi-segment frames are not parsed (scatter RX off)
+    frame_too_long,     // an Ethernet payload longer than the port's MTU
+    martian_source,     // an IP source no host sends from (RFC 1122 3.2.1.3, engine::is_martian)
     no_listener_room,   // a SYN for a listener while every connection slot is taken
     tx_no_mbuf,         // the mempool was empty when a frame was to be built
     tx_queue_full,      // the NIC did not take the frame after retries
@@ -27,6 +29,8 @@ constexpr std::string_view to_string(engine_drop d) {
     switch (d) {
     case engine_drop::not_for_us: return "not_for_us";
     case engine_drop::chained_mbuf: return "chained_mbuf";
+    case engine_drop::frame_too_long: return "frame_too_long";
+    case engine_drop::martian_source: return "martian_source";
     case engine_drop::no_listener_room: return "no_listener_room";
     case engine_drop::tx_no_mbuf: return "tx_no_mbuf";
     case engine_drop::tx_queue_full: return "tx_queue_full";

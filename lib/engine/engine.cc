@@ -69,6 +69,7 @@ reply_steering steering_of(const port::port& p, const engine_settings& s) {
 
 engine::engine(port::port& p, const engine_settings& s, handler& h)
     : _port(p),
+      _mtu(p.mtu()),
       _settings(s),
       _handler(h),
       _connections(s.max_connections),
@@ -224,7 +225,31 @@ bool engine::parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f) {
         _counters.drop(e);
         return false;
     }
+    // A port may hand up a frame longer than its MTU (a ring or a TAP does,
+    // up to the mbuf); nobody on the link may send one.
+    if (f.eth.payload.size() > _mtu) {
+        _counters.drop(engine_drop::frame_too_long);
+        return false;
+    }
+    // Before any lookup, state or ARP request (RFC 1122 4.2.3.10 for SYNs).
+    bool ip = f.kind == wire::frame_kind::tcp || f.kind == wire::frame_kind::icmp_echo;
+    if (ip && is_martian(f.ip.src)) {
+        _counters.drop(engine_drop::martian_source);
+        return false;
+    }
     return true;
+}
+
+// RFC 1122 3.2.1.3: a datagram from an address no host may send from is
+// silently discarded: "this network" (0/8), loopback (127/8), multicast
+// (224/4, also 3.2.1.3's rule for multicast sources), the limited broadcast
+// and our subnet's broadcast address (none on a /31 or /32, RFC 3021), and
+// our own addresses (a reply would come back to us).
+bool engine::is_martian(uint32_t source) const {
+    uint32_t first_octet = source >> 24;
+    if (first_octet == 0 || first_octet == 127 || (first_octet & 0xf0) == 0xe0 || source == ~uint32_t{0}) return true;
+    bool has_broadcast = _settings.prefix <= 30;
+    return (has_broadcast && source == (_settings.ip | ~netmask())) || is_local(source);
 }
 
 // Several lcores: a TCP segment of a flow another lcore owns goes there
@@ -691,7 +716,7 @@ void engine::send_arp_request(uint32_t ip) {
 }
 
 uint32_t engine::next_hop(uint32_t ip) const {
-    uint32_t mask = _settings.prefix == 0 ? 0 : ~uint32_t{0} << (32 - _settings.prefix);
+    uint32_t mask = netmask();
     bool on_link = (ip & mask) == (_settings.ip & mask);
     return on_link || !_settings.gateway ? ip : *_settings.gateway;
 }

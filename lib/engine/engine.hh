@@ -243,11 +243,14 @@ private:
     void enqueue_tx(rte_mbuf* m);
     void flush_tx();
     uint32_t next_hop(uint32_t ip) const;
+    uint32_t netmask() const { return _settings.prefix == 0 ? 0 : ~uint32_t{0} << (32 - _settings.prefix); }
     bool is_local(uint32_t ip) const { return ip - _settings.ip < _settings.source_ips; }
+    bool is_martian(uint32_t source) const;
     rte_mbuf* alloc_frame();
     void run_timers(time_point now);
 
     port::port& _port;
+    uint16_t _mtu;  // the port's: longer Ethernet payloads are dropped
     engine_settings _settings;
     handler& _handler;
     std::vector<listener> _listeners;

@@ -401,6 +401,12 @@ uint16_t port::rx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rt
 
 uint16_t port::tx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rte_eth_tx_burst(_id, queue, pkts, n); }
 
+uint16_t port::mtu() const {
+    uint16_t mtu = RTE_ETHER_MTU;
+    rte_eth_dev_get_mtu(_id, &mtu);  // leaves it as it was on failure
+    return mtu;
+}
+
 bool port::link_up() const {
     rte_eth_link link{};
     return rte_eth_link_get_nowait(_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;

@@ -65,6 +65,10 @@ public:
     uint16_t rx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n);
     uint16_t tx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n);
 
+    // The largest IP datagram the port carries (rte_eth_dev_get_mtu; 1500,
+    // Ethernet's, unless the device was set otherwise).
+    uint16_t mtu() const;
+
     bool link_up() const;
     // Polls link_up() every 10 ms for up to timeout_ms.
     bool wait_for_link(unsigned timeout_ms) const;

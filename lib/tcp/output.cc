@@ -85,13 +85,26 @@ void tcb::send_syn(time_point now, bool with_ack, tcp_output& out) {
     if (offering ? _cfg->window_scaling : _ws_ok) s.options.window_shift = _rcv.shift;
     s.options.sack_permitted = offering ? _cfg->sack_permitted : _sack_ok;
     if (!with_ack) s.options.ts_ecr = 0;
+    bool first_send = _snd.max == _snd.iss;
     _snd.nxt = _snd.iss + seq_len(1);
     _snd.max = seq_max(_snd.max, _snd.nxt);
-    if (_retries == 0) {
-        _rtt_timing = true;
-        _rtt_seq = _snd.iss;
-        _rtt_start = to_micros32(now);
+    // Karn (RFC 6298 3): a SYN sent again (a timeout, the peer's SYN again,
+    // a simultaneous open) makes its ACK ambiguous; the echo may still time it.
+    if (first_send) {
+        time_segment(now, _snd.iss);
+    } else {
+        _rtt_timing = false;
     }
+}
+
+// RFC 6298 3: one segment at a time is timed. When it is the oldest octet
+// in flight, every octet from SND.UNA on leaves from now on, which bounds
+// the echoes that may time them (take_rtt_sample).
+void tcb::time_segment(time_point now, seq_num seq) {
+    _rtt_timing = true;
+    _rtt_seq = seq;
+    _rtt_start = to_micros32(now);
+    if (seq == _snd.una) _sent_floor_tsval = ts_now(now);
 }
 
 // A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT went back
@@ -170,9 +183,7 @@ bool tcb::send_data_segment(time_point now, uint32_t cwnd_room, tcp_output& out)
         ++out.counters.retransmits;
         watch_retransmission(_snd.nxt, _snd.nxt + seq_len(len + (fin ? 1 : 0)));
     } else if (!_rtt_timing && len > 0) {
-        _rtt_timing = true;
-        _rtt_seq = _snd.nxt;
-        _rtt_start = to_micros32(now);
+        time_segment(now, _snd.nxt);
     }
     _snd.nxt += seq_len(len);
     if (len < full) _short_end = _snd.nxt;

@@ -9,8 +9,9 @@
 namespace fptcp::tcp {
 
 class rtt_estimator {
-    // Microseconds; 32 bits hold 71 minutes, well above rto_max. A sample
-    // counts at least 1 us, so SRTT is 0 only before the first.
+    // Microseconds; 32 bits hold 71 minutes, well above rto_max. SRTT is 0
+    // until the first sample and never again after it (samples are at least
+    // 1 us, and SRTT - SRTT / 8 stays above 0).
     uint32_t _srtt = 0;
     uint32_t _rttvar = 0;
     uint32_t _rto;
@@ -29,9 +30,11 @@ public:
     void set_rto(duration rto) { _rto = static_cast<uint32_t>(rto.count()); }
 
     // RFC 6298 2.2 (first measurement) and 2.3 (later ones), with alpha = 1/8
-    // and beta = 1/4; then 2.4/2.5 clamp the RTO to [min, max].
+    // and beta = 1/4; then 2.4/2.5 clamp the RTO to [min, max]. A sample
+    // beyond 32 bits counts as the longest one they hold (it used to wrap:
+    // 2^32 us + 10 ms became 10 ms).
     void sample(duration measured, duration min, duration max) {
-        uint32_t r = static_cast<uint32_t>(std::max<int64_t>(measured.count(), 1));
+        uint32_t r = static_cast<uint32_t>(std::clamp<int64_t>(measured.count(), 1, UINT32_MAX));
         if (!has_sample()) {
             _srtt = r;
             _rttvar = r / 2;

@@ -57,6 +57,7 @@ void tcb::open_from_cookie(time_point now, const tcp_options& syn, const segment
     _snd.una = _snd.nxt = _snd.max = ack.ack;
     _recover = _high_rxt = _lost_below = _short_end = iss;
     _ts_offset = iss.raw();
+    _sent_floor_tsval = ts_now(now);  // every octet from SND.UNA on is yet to be sent
     _rcv.irs = ack.seq - seq_len(1);
     _rcv.nxt = _rcv.up = _rcv.last_ack_sent = ack.seq;
     negotiate_options(syn);

@@ -199,6 +199,7 @@ private:
     receive_sequence _rcv;
     rtt_estimator _rtt;
     seq_num _rxt_latest_max;  // SND.MAX when the latest retransmission left
+    uint32_t _sent_floor_tsval = 0;  // no octet from SND.UNA on was first sent with an older TSval
     congestion_control _cc;
     seq_num _rtt_seq;
     micros32 _rtt_start = 0;  // when _rtt_seq was sent
@@ -246,6 +247,7 @@ private:
     void store_first_copy(seq_num start, std::span<const uint8_t> data);
     void process_fin(time_point now, seq_num fin_seq, tcp_output& out);
     void take_rtt_sample(time_point now, const segment& seg);
+    bool echo_times_acknowledged_data(time_point now, const segment& seg) const;
     bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);
     void detect_lost_retransmission(time_point now, tcp_output& out);
     bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
@@ -268,6 +270,7 @@ private:
     void enter_time_wait();
 
     // output.cc
+    void time_segment(time_point now, seq_num seq);
     void send_syn(time_point now, bool with_ack, tcp_output& out);
     void send_ack(time_point now, tcp_output& out);
     void send_challenge_ack(time_point now, tcp_output& out);

@@ -622,6 +622,108 @@ TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
 }
 
 // ---------------------------------------------------------------------------
+// Input checks: frames built with lib/wire and sent on the client's port
+// itself, so they reach the server as from the wire.
+
+class InputCheckTest : public EngineTest {
+protected:
+    void send_from_client_port(const std::function<std::size_t(std::span<uint8_t>)>& write) {
+        rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
+        ASSERT_NE(m, nullptr);
+        std::size_t len = write(std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)));
+        ASSERT_GT(len, 0u);
+        m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+        ASSERT_EQ(_client_port->tx_burst(0, &m, 1), 1);
+    }
+    void send_syn(uint32_t src_ip) {
+        wire::tcp_frame_spec spec;
+        spec.src_mac = _client_port->mac();
+        spec.dst_mac = _server_port->mac();
+        spec.src_ip = src_ip;
+        spec.dst_ip = server_ip;
+        spec.src_port = 40000;
+        spec.dst_port = server_port;
+        spec.seq = 0x12345678;
+        spec.flags = tcp::tcp_flags{tcp::tcp_flags::syn};
+        spec.window = 65535;
+        spec.options.mss = 1460;
+        send_from_client_port([&](std::span<uint8_t> out) { return wire::write_tcp_frame(out, spec); });
+    }
+    // An echo request whose frame is `frame_size` bytes long (no FCS).
+    void send_echo_request(uint32_t src_ip, std::size_t frame_size) {
+        std::vector<uint8_t> payload(frame_size - 14 - 20 - 8, 0xab);
+        wire::icmp_echo_spec spec{.src_mac = _client_port->mac(),
+                                  .dst_mac = _server_port->mac(),
+                                  .src_ip = src_ip,
+                                  .dst_ip = server_ip,
+                                  .ip_id = 1,
+                                  .identifier = 0x1234,
+                                  .sequence = 7,
+                                  .payload = payload};
+        ASSERT_EQ(wire::icmp_echo_frame_size(spec), frame_size);
+        send_from_client_port([&](std::span<uint8_t> out) { return wire::write_icmp_echo_request(out, spec); });
+    }
+    uint64_t server_drops(engine_drop d) const { return server->counters().drops[static_cast<std::size_t>(d)]; }
+};
+
+// RFC 1122 4.2.3.10 and 3.2.1.3: a SYN from an address no host sends from
+// opens nothing and is answered by nothing, not even the ARP request its
+// SYN-ACK would need; neither is an echo request.
+TEST_F(InputCheckTest, SynsFromMartianSourcesGetNoAnswerNoArpAndNoConnection) {
+    const uint32_t martians[] = {
+        0xffffffff,  // 255.255.255.255, the limited broadcast
+        0xe0000001,  // 224.0.0.1
+        0xefffffff,  // 239.255.255.255, the top of 224/4
+        0x00000000,  // 0.0.0.0
+        0x00010203,  // 0.1.2.3, "this network"
+        0x7f000001,  // 127.0.0.1
+        0x7f0a0b0c,  // 127.10.11.12
+        0x0a0900ff,  // 10.9.0.255, the server's subnet broadcast (10.9.0.0/24)
+        server_ip,   // the server's own address
+    };
+    for (uint32_t src : martians) send_syn(src);
+    send_echo_request(0xe0000001, 98);
+    run_for(3500ms);  // past the SYN-ACK's first retransmission and two ARP retries
+    EXPECT_EQ(server->counters().tx_packets, 0u);
+    EXPECT_EQ(server->active_connections(), 0u);
+    EXPECT_EQ(server->half_open_connections(), 0u);
+    EXPECT_EQ(server->counters().icmp_echo_replies, 0u);
+    EXPECT_EQ(server_drops(engine_drop::martian_source), std::size(martians) + 1);
+    _allow_server.engine[static_cast<std::size_t>(engine_drop::martian_source)] = std::size(martians) + 1;
+
+    // From the client's ordinary address, everything works.
+    std::vector<uint8_t> data = random_bytes(1000, 8);
+    client_conn s;
+    s.to_send = data;
+    s.shutdown_after_send = true;
+    connect(s);
+    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    EXPECT_EQ(s.reason, close_reason::normal);
+    EXPECT_TRUE(s.received == data);
+    EXPECT_EQ(server_drops(engine_drop::martian_source), std::size(martians) + 1);
+    _no_time_wait_closes = 1;
+}
+
+// A ring port carries frames of any length up to the mbuf; the engine takes
+// an Ethernet payload up to the port's MTU (1500: a 1514-byte frame) and
+// drops, counted, every longer one.
+TEST_F(InputCheckTest, FramesLongerThanTheMtuAreDroppedAndCounted) {
+    uint16_t mtu = _server_port->mtu();
+    ASSERT_EQ(mtu, 1500);
+    for (std::size_t size : {std::size_t{mtu} + 14, std::size_t{mtu} + 15, std::size_t{mtu} + 18, std::size_t{2000}}) {
+        send_echo_request(client_ip, size);
+    }
+    server->poll(now);
+    EXPECT_EQ(server->counters().icmp_echo_replies, 1u);
+    EXPECT_EQ(server_drops(engine_drop::frame_too_long), 3u);
+    _allow_server.engine[static_cast<std::size_t>(engine_drop::frame_too_long)] = 3;
+    rte_mbuf* reply = nullptr;
+    ASSERT_EQ(_client_port->rx_burst(0, &reply, 1), 1);
+    EXPECT_EQ(reply->data_len, mtu + 14u);  // the answer to the longest frame the MTU allows
+    rte_pktmbuf_free(reply);
+}
+
+// ---------------------------------------------------------------------------
 // One connection
 
 TEST_F(EngineTest, OneMebibyteIsEchoedByteExactAndBothSidesCloseGracefully) {

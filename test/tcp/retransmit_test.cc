@@ -131,6 +131,22 @@ TEST_F(RetransmitNoTimestamps, OneSegmentIsTimedAtATime) {
     expect_no_tx();
 }
 
+// Karn (RFC 6298 3): the peer's SYN again draws our SYN-ACK again, and its
+// ACK may answer either; without timestamps nothing can tell which.
+TEST_F(RetransmitCustom, SynAckSentAgainForTheSynAgainGivesNoSample) {
+    listen();
+    seg_spec syn = peer_syn({.timestamps = false});
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(500ms);
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).ack_no(1));
+    advance(10ms);
+    inject(seg().ack().seq(1).ack_no(1));
+    ASSERT_EQ(state(), tcp_state::established);
+    EXPECT_FALSE(conn->rtt().has_sample());
+}
+
 TEST_F(RetransmitCustom, RtoIsClampedToTheMinimum) {
     passive_handshake({.timestamps = false}, 10ms);
     EXPECT_EQ(conn->rtt().srtt(), 10ms);
@@ -217,6 +233,29 @@ TEST_F(RetransmitTimestamps, AckOfARetransmissionGivesASampleFromTsecr) {
     expect_tx(seg().ack().psh().seq(1).len(100));
     ack_after(200ms);  // TSecr echoes the retransmission
     EXPECT_EQ(conn->rtt().srtt(), 112500us);
+}
+
+// The timed segment waited behind a lost one: the ACK that covers it also
+// covers the resent octets, so the timed sample would include the repair
+// (200 ms here); the echo of the retransmission (50 ms) times it instead, as
+// Linux does (FLAG_RETRANS_DATA_ACKED).
+TEST_F(RetransmitTimestamps, TimedSegmentAckedWithResentOctetsIsTimedByTheEcho) {
+    constexpr uint32_t mss = 1448;
+    app_send(2 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));  // timed
+    expect_tx(seg().ack().psh().seq(1 + mss).len(mss));  // lost
+    advance(100ms);
+    inject(seg().ack().seq(1).ack_no(1 + mss));
+    EXPECT_EQ(conn->rtt().srtt(), 100ms);
+    app_send(mss);
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss).len(mss));  // timed
+    advance(150ms);  // the RTO (300 ms) is not due
+    inject(seg().ack().seq(1).ack_no(1 + mss));  // a duplicate: early retransmit (RFC 5827)
+    expect_tx(seg().ack().seq(1 + mss).len(mss));
+    advance(50ms);
+    inject(seg().ack().seq(1).ack_no(1 + 3 * mss));  // echoes the retransmission
+    EXPECT_EQ(conn->rtt().srtt(), 93750us);  // 7/8 of 100 + 50 / 8 (the timed 200 ms: 112.5)
+    expect_no_tx();
 }
 
 // Karn with timestamps (RFC 6298 3, RFC 7323 4.3): an ACK that echoes a

@@ -131,6 +131,48 @@ TEST_F(SynCheck, SynAckInsideTheWindowGetsAChallengeAck) {
     EXPECT_EQ(state(), tcp_state::established);
 }
 
+// A peer that lost its state reconnects with timestamps off: its SYN is not
+// dropped by RFC 7323 3.2 (a data segment still is:
+// Paws.SegmentWithoutTimestampIsDroppedOnceNegotiated) but answered as any
+// SYN; the peer's RST at our ACK's number clears the connection, and its
+// next SYN opens a new one.
+TEST_F(SynCheck, RestartedPeerWithoutTimestampsClearsTheConnectionAndReconnects) {
+    constexpr uint32_t new_isn = remote_isn + 0x40000000u;
+    seg_spec syn = seg().syn().raw_seq(new_isn).without_ts();
+    syn.options.mss = 1460;
+    inject(syn);
+    expect_challenge_ack();
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::established);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::missing_timestamp), 0u);
+    // In SYN_SENT, the peer answers an ACK of nothing it sent with
+    // <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.3).
+    inject(seg().rst().seq(rcv_nxt()).without_ts());
+    expect_no_tx();
+    EXPECT_FALSE(conn.has_value());
+    EXPECT_EQ(last_close, close_reason::reset_by_peer);
+    EXPECT_EQ(state(), tcp_state::listen);
+    advance(1s);  // its SYN timer
+    inject(syn);
+    expect_tx(seg().syn().ack().seq(0).raw_ack(new_isn + 1));
+    expect_no_tx();
+    EXPECT_EQ(state(), tcp_state::syn_received);
+    EXPECT_FALSE(conn->timestamps_enabled());
+}
+
+TEST_F(SynCheck, InWindowSynsWithoutTimestampsGetRateLimitedChallengeAcks) {
+    for (uint32_t i = 0; i < cfg.challenge_ack_limit; ++i) {
+        inject(seg().syn().seq(rcv_nxt() + i).without_ts());
+        expect_challenge_ack();
+    }
+    inject(seg().syn().seq(rcv_nxt()).without_ts());
+    expect_no_tx();
+    EXPECT_EQ(out.counters.challenge_acks, cfg.challenge_ack_limit);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::challenge_ack_limited), 1u);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::missing_timestamp), 0u);
+    EXPECT_EQ(state(), tcp_state::established);
+}
+
 TEST_F(SynCheck, SynWithDataDeliversNothing) {
     inject(seg().syn().seq(rcv_nxt()).payload("evil"));
     expect_challenge_ack();
@@ -362,6 +404,88 @@ TEST_F(TsRecent, PureAckAtRcvNxtUpdatesIt) {
     inject(seg().ack().seq(1).ts(base + 3));
     expect_no_tx();
     EXPECT_EQ(conn->rcv().ts_recent, base + 3);
+}
+
+// --- RFC 6298 2 and 3, RFC 7323 4.1: RTT samples an attacker cannot poison ---
+
+// One in-window ACK whose TSecr is far older than anything we sent used to
+// feed the RTO estimate (and a 32-bit overflow made it worse): the next
+// retransmission came 24 s to 114 s late. A sample is taken from the timed
+// segment when the ACK covers it, and from TSecr only when the echo lies
+// between the send of the data it acknowledges and our clock.
+class RttPoisoning : public tcp_script {
+protected:
+    static constexpr duration path_rtt = 10ms;
+    void SetUp() override { passive_handshake({}, path_rtt); }
+
+    // An ACK of everything up to `ack` (relative) from the peer, echoing `ts_ecr`.
+    void inject_ack_echoing(uint32_t ack, uint32_t ts_ecr) {
+        seg_spec s = seg().ack().seq(1).ack_no(ack);
+        s.options.has_timestamps = true;
+        s.options.ts_val = peer_ts_now();
+        s.options.ts_ecr = ts_ecr;
+        inject(s);
+    }
+    // The next thing the connection does unprompted is to send `expected`,
+    // and it does so within the RTO the path's RTT gives (the minimum).
+    void expect_resent_within_the_minimum_rto(const seg_spec& expected) {
+        ASSERT_NE(conn->next_deadline(), no_deadline);
+        duration wait = conn->next_deadline() - now;
+        EXPECT_LE(wait, cfg.rto_min);
+        advance(wait);
+        expect_tx(expected);
+        expect_no_tx();
+    }
+};
+
+TEST_F(RttPoisoning, EchoOlderThanTheConnectionOnTheTimedSegmentsAckIsIgnored) {
+    uint32_t first_tsval = last_ts_val;  // our SYN-ACK's
+    for (uint32_t age : {100'000u, 100'000'000u, (1u << 30) - 1}) {
+        uint32_t seq = snd_nxt();
+        app_send(100);
+        expect_tx(seg().ack().psh().seq(seq).len(100));
+        advance(path_rtt);
+        inject_ack_echoing(snd_nxt(), first_tsval - age);
+        EXPECT_EQ(conn->rtt().srtt(), path_rtt) << age;
+    }
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(301).len(100));
+    expect_resent_within_the_minimum_rto(seg().ack().psh().seq(301).len(100));
+}
+
+// The ACK of an untimed segment: only TSecr could time it, and this one
+// echoes a TSval older than the data it acknowledges.
+TEST_F(RttPoisoning, EchoOlderThanTheAcknowledgedDataGivesNoSample) {
+    constexpr uint32_t mss = 1448;
+    app_send(2 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));  // timed
+    expect_tx(seg().ack().psh().seq(1 + mss).len(mss));
+    uint32_t sent_tsval = last_ts_val;
+    advance(path_rtt);
+    inject_ack_echoing(1 + mss, sent_tsval);  // the timed segment: a true sample
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    inject_ack_echoing(1 + 2 * mss, sent_tsval - 1);  // older than the second segment's send
+    EXPECT_EQ(snd_una(), 1 + 2 * mss);  // the ACK itself is taken
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    EXPECT_EQ(conn->rtt().rttvar(), path_rtt / 2 - path_rtt / 8);  // the one sample: 3/4 of 5 ms
+    app_send(100);
+    expect_tx(seg().ack().psh().seq(1 + 2 * mss).len(100));
+    expect_resent_within_the_minimum_rto(seg().ack().psh().seq(1 + 2 * mss).len(100));
+}
+
+TEST_F(RttPoisoning, EchoNewerThanOurClockGivesNoSample) {
+    constexpr uint32_t mss = 1448;
+    app_send(2 * mss);
+    expect_tx(seg().ack().seq(1).len(mss));
+    expect_tx(seg().ack().psh().seq(1 + mss).len(mss));
+    advance(path_rtt);
+    inject_ack_echoing(1 + mss, last_ts_val);
+    inject_ack_echoing(1 + mss + 100, conn->ts_now(now) + 1);  // a TSval we have not sent yet
+    EXPECT_EQ(snd_una(), 1 + mss + 100);
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
+    inject_ack_echoing(1 + 2 * mss, conn->ts_now(now) + (1u << 31) - 1);  // nor ever will
+    EXPECT_EQ(snd_una(), 1 + 2 * mss);
+    EXPECT_EQ(conn->rtt().srtt(), path_rtt);
 }
 
 }  // namespace

@@ -163,5 +163,17 @@ TEST(RttEstimator, HugeSampleDoesNotOverflow) {
     EXPECT_EQ(r.rto(), rto_max);  // 3 hours computed, in 64 bits
 }
 
+// 2^32 us + 10 ms wrapped to 10 ms in 32 bits; the sample on the wire was a
+// TSecr 71 minutes old. It counts as the longest sample 32 bits hold.
+TEST(RttEstimator, SampleBeyondThirtyTwoBitsDoesNotWrap) {
+    rtt_estimator r(1s);
+    r.sample(duration(int64_t{1} << 32) + 10ms, rto_min, rto_max);
+    EXPECT_EQ(r.srtt(), duration(UINT32_MAX));
+    EXPECT_EQ(r.rto(), rto_max);
+    r.sample(std::chrono::hours(24 * 24), rto_min, rto_max);  // 24 days: about the oldest echo PAWS lets by
+    EXPECT_EQ(r.srtt(), duration(UINT32_MAX));
+    EXPECT_EQ(r.rttvar(), duration(UINT32_MAX / 2 - UINT32_MAX / 8));  // 3/4 of the first, |diff| = 0
+}
+
 }  // namespace
 }  // namespace fptcp::tcp
