@@ -138,8 +138,17 @@ bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
     uint32_t wnd = receive_window();
     uint32_t len = seg.length().value;
     bool acceptable;
-    if (len == 0 || wnd == 0) {
-        acceptable = wnd == 0 ? seg.seq == _rcv.nxt : in_window(seg.seq, _rcv.nxt, seq_len(wnd));
+    if (len == 0) {
+        // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: the right edge itself too,
+        // as Linux (tcp_sequence) and the BSDs take it. A peer whose data
+        // reached our right edge (an echo whose reader is slow) puts that
+        // edge in the SEQ of every ACK until a lost segment of it is resent;
+        // refused, those ACKs went unread and our own data waited for the RTO.
+        // RFC 9293 3.10.7.4: "special allowance should be made to accept
+        // valid ACKs"; at a zero window this is the segment at RCV.NXT.
+        acceptable = in_window(seg.seq, _rcv.nxt, seq_len(wnd + 1));
+    } else if (wnd == 0) {
+        acceptable = seg.seq == _rcv.nxt;
     } else {
         acceptable = in_window(seg.seq, _rcv.nxt, seq_len(wnd)) ||
                      in_window(seg.seq + seq_len(len - 1), _rcv.nxt, seq_len(wnd));

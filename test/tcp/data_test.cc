@@ -178,6 +178,25 @@ TEST_F(SmallReceiveBuffer, DataAtZeroWindowIsNotTakenButItsAckIsProcessed) {
     expect_tx(seg().ack().ack_no(4097).win(4096));
 }
 
+// A peer whose data reached our right edge, one segment of it lost, sends
+// every ACK with SEQ = RCV.NXT + RCV.WND until it resends the lost one: those
+// ACKs are acceptable (as Linux's tcp_sequence and the BSDs take them), so
+// our own data is acknowledged and nothing waits for the RTO. Before, each
+// was refused, and an echo through a lossy path timed out over and over.
+TEST_F(SmallReceiveBuffer, EmptySegmentAtTheRightEdgeIsAcceptableAndItsAckProcessed) {
+    inject(seg().ack().seq(1001).payload(3096));  // [1000, 4096): the window's end, a hole below
+    expect_tx(seg().ack().ack_no(1).win(4096).sack({{1001, 4097}}));
+    EXPECT_EQ(app_send("ping"), 4u);
+    expect_tx(seg().ack().psh().seq(1).ack_no(1).payload("ping").sack({{1001, 4097}}));
+    inject(seg().ack().seq(4097).ack_no(5));  // SEQ = RCV.NXT + RCV.WND
+    expect_no_tx();
+    EXPECT_EQ(snd_una(), 5u);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
+    inject(seg().ack().seq(4098).ack_no(5));  // one past the edge: refused, and ACKed
+    expect_tx(seg().ack().ack_no(1).win(4096).sack({{1001, 4097}}));
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 1u);
+}
+
 TEST_F(SmallReceiveBuffer, SegmentBeyondZeroWindowIsUnacceptableAndAcked) {
     inject(seg().ack().seq(1).payload(4096));
     expect_tx(seg().ack().ack_no(4097).win(0));

@@ -37,7 +37,7 @@ enum class where : uint8_t {
     left_of_window,   // the segment ends exactly at RCV.NXT (SEG.SEQ = RCV.NXT - SEG.LEN, or - 1 when empty)
     left_edge,        // SEG.SEQ = RCV.NXT
     right_edge,       // SEG.SEQ = RCV.NXT + RCV.WND - 1
-    right_of_window,  // SEG.SEQ = RCV.NXT + RCV.WND
+    right_of_window,  // SEG.SEQ = RCV.NXT + RCV.WND, + 1 when empty (an empty segment at the edge is acceptable)
     acking_syn,       // SEG.ACK = ISS + 1 (acceptable in SYN_SENT)
     acking_iss,       // SEG.ACK = ISS
     acking_beyond,    // SEG.ACK = SND.NXT + 1
@@ -301,7 +301,7 @@ seg_spec StateMatrix::arriving(const row& r) const {
     case where::left_of_window: seq = rcv_nxt_at - seq_len(len == 0 ? 1 : len); break;
     case where::left_edge: break;
     case where::right_edge: seq = rcv_nxt_at + seq_len(rcv_wnd_at - 1); break;
-    case where::right_of_window: seq = rcv_nxt_at + seq_len(rcv_wnd_at); break;
+    case where::right_of_window: seq = rcv_nxt_at + seq_len(rcv_wnd_at + (len == 0 ? 1 : 0)); break;
     case where::acking_syn:
     case where::with_ack: ack = iss() + seq_len(1); break;
     case where::acking_iss: ack = iss(); break;
@@ -763,7 +763,7 @@ TEST_F(ChallengeAckLimit, OutOfWindowSegmentsAreAckedWithoutTheLimit) {
     // RFC 5961 limit applies to challenge ACKs only.
     cfg.challenge_ack_limit = 1;
     reach(tcp_state::established);
-    seq_num outside = rcv_nxt_at + seq_len(rcv_wnd_at);
+    seq_num outside = rcv_nxt_at + seq_len(rcv_wnd_at + 1);
     for (int i = 0; i < 3; ++i) inject(seg().ack().raw_seq(outside.raw()));
     for (int i = 0; i < 3; ++i) expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 3u);
