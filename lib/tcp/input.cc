@@ -131,28 +131,34 @@ bool tcb::check_timestamps(time_point now, const segment& seg, tcp_output& out) 
     return true;
 }
 
-// First: is the segment acceptable? The four cases of segment length and
-// receive window, with the allowance for ACK, URG and RST at a zero window
-// (a segment at exactly RCV.NXT passes; its data is then not taken).
+// RFC 9293 3.10.7.4: the four cases of segment length and receive window.
+bool tcb::rfc9293_acceptable(seq_num seq, uint32_t len, uint32_t wnd) const {
+    if (wnd == 0) return seq == _rcv.nxt;  // the allowance for ACK, URG and RST: at RCV.NXT only
+    if (len == 0) return in_window(seq, _rcv.nxt, seq_len(wnd));
+    return in_window(seq, _rcv.nxt, seq_len(wnd)) || in_window(seq + seq_len(len - 1), _rcv.nxt, seq_len(wnd));
+}
+
+// First: is the segment acceptable? An unacceptable one is ACKed and
+// dropped (a RST silently).
 bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
     uint32_t wnd = receive_window();
     uint32_t len = seg.length().value;
-    bool acceptable;
-    if (len == 0) {
-        // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: the right edge itself too,
-        // as Linux (tcp_sequence) and the BSDs take it. A peer whose data
-        // reached our right edge (an echo whose reader is slow) puts that
-        // edge in the SEQ of every ACK until a lost segment of it is resent;
-        // refused, those ACKs went unread and our own data waited for the RTO.
-        // RFC 9293 3.10.7.4: "special allowance should be made to accept
-        // valid ACKs"; at a zero window this is the segment at RCV.NXT.
-        acceptable = in_window(seg.seq, _rcv.nxt, seq_len(wnd + 1));
-    } else if (wnd == 0) {
-        acceptable = seg.seq == _rcv.nxt;
-    } else {
-        acceptable = in_window(seg.seq, _rcv.nxt, seq_len(wnd)) ||
-                     in_window(seg.seq + seq_len(len - 1), _rcv.nxt, seq_len(wnd));
-    }
+    // RFC 9293 3.10.7.4's four cases, widened for segments without SYN as
+    // Linux (tcp_sequence) and the BSDs widen them: RCV.NXT - SEG.LEN =<
+    // SEG.SEQ =< RCV.NXT + RCV.WND.
+    // The segment must reach RCV.NXT and start within the window, its right
+    // edge included, even when all of its text is old or the window is
+    // zero; processing then trims the text to the window (nothing, at a zero
+    // window; a D-SACK for the old part) and reads the ACK, the "special
+    // allowance ... to accept valid ACKs" of 3.10.7.4. Two peers meet this
+    // on a lossy path: one whose data reached our right edge puts that edge
+    // in the SEQ of every ACK until it resends what was lost, and one whose
+    // ACK from us was lost resends data we have, with its newest ACK. While
+    // our window is closed (an echo whose reader is slow) those segments
+    // carry the only news of our own data: refused, it waited for the RTO.
+    // A SYN keeps the RFC's test: at IRS it is the peer's SYN again (below).
+    bool acceptable = seg.has(tcp_flags::syn) ? rfc9293_acceptable(seg.seq, len, wnd)
+                                              : in_window(seg.seq, _rcv.nxt - seq_len(len), seq_len(len + wnd + 1));
     if (!acceptable) {
         if (seg.has(tcp_flags::rst)) {
             out.counters.drop(tcp_drop::rst_out_of_window);

@@ -231,6 +231,7 @@ private:
     void input_synchronized(time_point now, const segment& seg, tcp_output& out);
     bool check_timestamps(time_point now, const segment& seg, tcp_output& out);
     bool check_sequence(time_point now, const segment& seg, tcp_output& out);
+    bool rfc9293_acceptable(seq_num seq, uint32_t len, uint32_t wnd) const;
     bool check_rst(time_point now, const segment& seg, tcp_output& out);
     bool check_syn(time_point now, const segment& seg, tcp_output& out);
     bool process_ack(time_point now, const segment& seg, tcp_output& out);

@@ -197,6 +197,21 @@ TEST_F(SmallReceiveBuffer, EmptySegmentAtTheRightEdgeIsAcceptableAndItsAckProces
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 1u);
 }
 
+// A peer resends data we already have (our ACK of it was lost) while our
+// window is closed: the segment ends at RCV.NXT and is acceptable, its text
+// old (a D-SACK), and its ACK of our data is read.
+TEST_F(SmallReceiveBuffer, OldDataAtAZeroWindowHasItsAckRead) {
+    EXPECT_EQ(app_send("ping"), 4u);
+    expect_tx(seg().ack().psh().seq(1).ack_no(1).payload("ping"));
+    inject(seg().ack().seq(1).ack_no(1).payload(4096));
+    expect_tx(seg().ack().ack_no(4097).win(0));
+    inject(seg().ack().seq(3097).ack_no(5).payload(1000));  // [3096, 4096) again, now acknowledging "ping"
+    expect_tx(seg().ack().seq(5).ack_no(4097).win(0).sack({{3097, 4097}}));
+    expect_no_tx();
+    EXPECT_EQ(snd_una(), 5u);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
+}
+
 TEST_F(SmallReceiveBuffer, SegmentBeyondZeroWindowIsUnacceptableAndAcked) {
     inject(seg().ack().seq(1).payload(4096));
     expect_tx(seg().ack().ack_no(4097).win(0));

@@ -275,10 +275,15 @@ TEST_F(ActiveOpen, SynAckIsAckedAndEntersEstablished) {
 TEST_F(ActiveOpen, ReceiveWindowStartsAtIrsAndFitsTheBuffer) {
     active_handshake();
     EXPECT_EQ(conn->receive_window(), 65535u);
-    // One byte past that window is not acceptable: ACKed, not stored.
+    // A byte at the right edge is acceptable but trimmed: ACKed, not stored;
+    // one past it is not acceptable: ACKed and dropped.
     inject(seg().ack().seq(1 + 65535).ack_no(1).payload("x"));
     expect_tx(seg().ack().seq(1).ack_no(1));
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
+    inject(seg().ack().seq(1 + 65536).ack_no(1).payload("x"));
+    expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 1u);
+    EXPECT_EQ(app_read(), "");
 }
 
 // RFC 9293 3.10.7.3: data on the SYN-ACK goes on to the sixth step.
