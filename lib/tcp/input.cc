@@ -481,6 +481,7 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
 // Linux reassembles the same stream (RFC 9293 3.10.7.4 leaves the choice).
 void tcb::store_first_copy(seq_num start, std::span<const uint8_t> data) {
     uint32_t base = _rcvbuf.size() + distance(_rcv.nxt, start).value;  // ring offset of `start`
+    if (_ooo.empty()) return _rcvbuf.write_at(base, data);  // nothing held: no overlap
     _ooo.for_each_gap(start, start + seq_len(static_cast<uint32_t>(data.size())), [&](seq_num from, seq_num to) {
         uint32_t skip = distance(start, from).value;
         _rcvbuf.write_at(base + skip, data.subspan(skip, distance(from, to).value));
