@@ -354,6 +354,17 @@ class EngineTest : public testing::Test {
 protected:
     explicit EngineTest(bool wired = false, server_mode mode = server_mode::echo) : _wired(wired), _mode(mode) {}
 
+    // A frame written by `write` and sent on the client's port itself, so it
+    // reaches the server as from the wire (the client engine is not polled).
+    void send_from_client_port(const std::function<std::size_t(std::span<uint8_t>)>& write) {
+        rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
+        ASSERT_NE(m, nullptr);
+        std::size_t len = write(std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)));
+        ASSERT_GT(len, 0u);
+        m->data_len = m->pkt_len = static_cast<uint32_t>(len);
+        ASSERT_EQ(_client_port->tx_burst(0, &m, 1), 1);
+    }
+
     void SetUp() override {
         static unsigned link_counter = 0;
         std::string link = "eng" + std::to_string(link_counter++);
@@ -595,12 +606,7 @@ TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
                               .identifier = 0x1234,
                               .sequence = 7,
                               .payload = payload};
-    rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
-    ASSERT_NE(m, nullptr);
-    std::size_t len = wire::write_icmp_echo_request(std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)), spec);
-    ASSERT_GT(len, 0u);
-    m->data_len = m->pkt_len = static_cast<uint32_t>(len);
-    ASSERT_EQ(_client_port->tx_burst(0, &m, 1), 1);
+    send_from_client_port([&](std::span<uint8_t> out) { return wire::write_icmp_echo_request(out, spec); });
 
     server->poll(now);
     EXPECT_EQ(server->counters().icmp_echo_replies, 1u);
@@ -627,14 +633,6 @@ TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
 
 class InputCheckTest : public EngineTest {
 protected:
-    void send_from_client_port(const std::function<std::size_t(std::span<uint8_t>)>& write) {
-        rte_mbuf* m = rte_pktmbuf_alloc(_client_port->pool());
-        ASSERT_NE(m, nullptr);
-        std::size_t len = write(std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)));
-        ASSERT_GT(len, 0u);
-        m->data_len = m->pkt_len = static_cast<uint32_t>(len);
-        ASSERT_EQ(_client_port->tx_burst(0, &m, 1), 1);
-    }
     void send_syn(uint32_t src_ip) {
         wire::tcp_frame_spec spec;
         spec.src_mac = _client_port->mac();
