@@ -354,6 +354,17 @@ class EngineTest : public testing::Test {
 protected:
     explicit EngineTest(bool wired = false, server_mode mode = server_mode::echo) : _wired(wired), _mode(mode) {}
 
+    // An echo request from src_ip to the server, over the client's port.
+    wire::icmp_echo_spec echo_request_spec(uint32_t src_ip, std::span<const uint8_t> payload) const {
+        return {.src_mac = _client_port->mac(),
+                .dst_mac = _server_port->mac(),
+                .src_ip = src_ip,
+                .dst_ip = server_ip,
+                .ip_id = 1,
+                .identifier = 0x1234,
+                .sequence = 7,
+                .payload = payload};
+    }
     // A frame written by `write` and sent on the client's port itself, so it
     // reaches the server as from the wire (the client engine is not polled).
     void send_from_client_port(const std::function<std::size_t(std::span<uint8_t>)>& write) {
@@ -598,14 +609,7 @@ TEST_F(EngineTest, EchoRequestIsAnsweredWithTheSamePayload) {
     // Built with lib/wire and sent on the client's port itself: the reply is
     // read back from that port, the client engine is not polled.
     std::vector<uint8_t> payload = random_bytes(56, 7);
-    wire::icmp_echo_spec spec{.src_mac = _client_port->mac(),
-                              .dst_mac = _server_port->mac(),
-                              .src_ip = client_ip,
-                              .dst_ip = server_ip,
-                              .ip_id = 1,
-                              .identifier = 0x1234,
-                              .sequence = 7,
-                              .payload = payload};
+    wire::icmp_echo_spec spec = echo_request_spec(client_ip, payload);
     send_from_client_port([&](std::span<uint8_t> out) { return wire::write_icmp_echo_request(out, spec); });
 
     server->poll(now);
@@ -650,14 +654,7 @@ protected:
     // An echo request whose frame is `frame_size` bytes long (no FCS).
     void send_echo_request(uint32_t src_ip, std::size_t frame_size) {
         std::vector<uint8_t> payload(frame_size - 14 - 20 - 8, 0xab);
-        wire::icmp_echo_spec spec{.src_mac = _client_port->mac(),
-                                  .dst_mac = _server_port->mac(),
-                                  .src_ip = src_ip,
-                                  .dst_ip = server_ip,
-                                  .ip_id = 1,
-                                  .identifier = 0x1234,
-                                  .sequence = 7,
-                                  .payload = payload};
+        wire::icmp_echo_spec spec = echo_request_spec(src_ip, payload);
         ASSERT_EQ(wire::icmp_echo_frame_size(spec), frame_size);
         send_from_client_port([&](std::span<uint8_t> out) { return wire::write_icmp_echo_request(out, spec); });
     }
