@@ -143,7 +143,7 @@ bool tcb::rfc9293_acceptable(seq_num seq, uint32_t len, uint32_t wnd) const {
 bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
     uint32_t wnd = receive_window();
     uint32_t len = seg.length().value;
-    // RFC 9293 3.10.7.4's four cases, widened for segments without SYN as
+    // RFC 9293 3.10.7.4's four cases, widened for segments without SYN or RST as
     // Linux (tcp_sequence) and the BSDs widen them: RCV.NXT - SEG.LEN =<
     // SEG.SEQ =< RCV.NXT + RCV.WND.
     // The segment must reach RCV.NXT and start within the window, its right
@@ -156,9 +156,12 @@ bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
     // ACK from us was lost resends data we have, with its newest ACK. While
     // our window is closed (an echo whose reader is slow) those segments
     // carry the only news of our own data: refused, it waited for the RTO.
-    // A SYN keeps the RFC's test: at IRS it is the peer's SYN again (below).
-    bool acceptable = seg.has(tcp_flags::syn) ? rfc9293_acceptable(seg.seq, len, wnd)
-                                              : in_window(seg.seq, _rcv.nxt - seq_len(len), seq_len(len + wnd + 1));
+    // SYN and RST keep the RFC's test: a SYN at IRS is the peer's SYN again
+    // (below), and RFC 5961 3.2 drops a RST outside the window silently;
+    // neither has an ACK to read.
+    bool rfc_test = seg.has(tcp_flags::syn) || seg.has(tcp_flags::rst);
+    bool acceptable = rfc_test ? rfc9293_acceptable(seg.seq, len, wnd)
+                               : in_window(seg.seq, _rcv.nxt - seq_len(len), seq_len(len + wnd + 1));
     if (!acceptable) {
         if (seg.has(tcp_flags::rst)) {
             out.counters.drop(tcp_drop::rst_out_of_window);

@@ -34,10 +34,10 @@ enum class kind : uint8_t {
 // (the ACK field then acknowledges SND.NXT); the rest, for the states without
 // a window, set the ACK field instead (SEG.SEQ is then the peer's ISN).
 enum class where : uint8_t {
-    left_of_window,   // the segment ends just before RCV.NXT (SEG.SEQ = RCV.NXT - SEG.LEN - 1); a SYN, or any in TIME_WAIT, at it
+    left_of_window,   // the segment ends just before RCV.NXT (SEG.SEQ = RCV.NXT - SEG.LEN - 1); a SYN or RST, or any in TIME_WAIT, at it
     left_edge,        // SEG.SEQ = RCV.NXT
     right_edge,       // SEG.SEQ = RCV.NXT + RCV.WND - 1
-    right_of_window,  // SEG.SEQ = RCV.NXT + RCV.WND + 1, a SYN's = RCV.NXT + RCV.WND (the edge is in but for a SYN)
+    right_of_window,  // SEG.SEQ = RCV.NXT + RCV.WND + 1, a SYN's or RST's = RCV.NXT + RCV.WND (the edge is in but for them)
     acking_syn,       // SEG.ACK = ISS + 1 (acceptable in SYN_SENT)
     acking_iss,       // SEG.ACK = ISS
     acking_beyond,    // SEG.ACK = SND.NXT + 1
@@ -295,15 +295,15 @@ seg_spec StateMatrix::arriving(const row& r) const {
     }
     bool carries_ack = r.what == kind::fin || r.what == kind::data || r.what == kind::data_fin;
     uint32_t len = (s.data ? 1u : 0u) + ((s.flags & tcp_flags::syn) ? 1u : 0u) + ((s.flags & tcp_flags::fin) ? 1u : 0u);
-    bool syn = (s.flags & tcp_flags::syn) != 0;
+    bool rfc_test = (s.flags & (tcp_flags::syn | tcp_flags::rst)) != 0;  // SYN and RST: RFC 9293's four cases
     bool in_time_wait = r.state == tcp_state::time_wait;  // its entry's own rules: the FIN again ends at RCV.NXT
     seq_num seq = rcv_nxt_at;
     seq_num ack = snd_nxt_at;
     switch (r.at) {
-    case where::left_of_window: seq = rcv_nxt_at - seq_len(syn || in_time_wait ? std::max(len, 1u) : len + 1); break;
+    case where::left_of_window: seq = rcv_nxt_at - seq_len(rfc_test || in_time_wait ? std::max(len, 1u) : len + 1); break;
     case where::left_edge: break;
     case where::right_edge: seq = rcv_nxt_at + seq_len(rcv_wnd_at - 1); break;
-    case where::right_of_window: seq = rcv_nxt_at + seq_len(rcv_wnd_at + (syn ? 0 : 1)); break;
+    case where::right_of_window: seq = rcv_nxt_at + seq_len(rcv_wnd_at + (rfc_test ? 0 : 1)); break;
     case where::acking_syn:
     case where::with_ack: ack = iss() + seq_len(1); break;
     case where::acking_iss: ack = iss(); break;
