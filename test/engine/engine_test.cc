@@ -508,6 +508,15 @@ protected:
         return s;
     }
 
+    // Connects s, sends `data` and shuts down; true once s has closed
+    // (within `limit`).
+    bool send_all_and_close(client_conn& s, const std::vector<uint8_t>& data, duration limit = 120s) {
+        s.to_send = data;
+        s.shutdown_after_send = true;
+        connect(s);
+        return run_until([&] { return s.closed; }, limit);
+    }
+
     static constexpr uint32_t max_connections = 4096;
     static constexpr std::size_t response_size = 2000;
 
@@ -689,10 +698,7 @@ TEST_F(InputCheckTest, SynsFromMartianSourcesGetNoAnswerNoArpAndNoConnection) {
     // From the client's ordinary address, everything works.
     std::vector<uint8_t> data = random_bytes(1000, 8);
     client_conn s;
-    s.to_send = data;
-    s.shutdown_after_send = true;
-    connect(s);
-    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    ASSERT_TRUE(send_all_and_close(s, data));
     EXPECT_EQ(s.reason, close_reason::normal);
     EXPECT_TRUE(s.received == data);
     EXPECT_EQ(server_drops(engine_drop::martian_source), std::size(martians) + 1);
@@ -724,10 +730,7 @@ TEST_F(InputCheckTest, FramesLongerThanTheMtuAreDroppedAndCounted) {
 TEST_F(EngineTest, OneMebibyteIsEchoedByteExactAndBothSidesCloseGracefully) {
     std::vector<uint8_t> data = random_bytes(1 << 20, 1);
     client_conn s;
-    s.to_send = data;
-    s.shutdown_after_send = true;
-    connect(s);
-    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    ASSERT_TRUE(send_all_and_close(s, data));
 
     EXPECT_EQ(s.reason, close_reason::normal);
     EXPECT_TRUE(s.peer_closed);
@@ -791,10 +794,7 @@ TEST_F(EngineTest, ChainedMbufIsSentAllOrNothing) {
 TEST_F(EngineTest, PacketCountersOfBothSidesAgreeWithoutLoss) {
     std::vector<uint8_t> data = random_bytes(200000, 2);
     client_conn s;
-    s.to_send = data;
-    s.shutdown_after_send = true;
-    connect(s);
-    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    ASSERT_TRUE(send_all_and_close(s, data));
     run_for(1ms);
     _no_time_wait_closes = 1;
 
@@ -1147,10 +1147,7 @@ TEST_F(SynFloodTest, LegitimateClientConnectsWhileTheBacklogIsFull) {
 
     std::vector<uint8_t> data = random_bytes(100000, 5);
     client_conn s;
-    s.to_send = data;
-    s.shutdown_after_send = true;
-    connect(s);
-    ASSERT_TRUE(run_until([&] { return s.closed; }));
+    ASSERT_TRUE(send_all_and_close(s, data));
     EXPECT_EQ(s.reason, close_reason::normal);
     EXPECT_TRUE(s.received == data);
     EXPECT_EQ(server->tcp_counters().syn_cookies_sent, 3000 - _backlog + 1) << "the client's SYN too";
@@ -1181,10 +1178,7 @@ TEST_F(WiredEngineTest, OneMebibyteEchoSurvivesTwoPercentLoss) {
     _lossy = true;
     std::vector<uint8_t> data = random_bytes(1 << 20, 3);
     client_conn s;
-    s.to_send = data;
-    s.shutdown_after_send = true;
-    connect(s);
-    ASSERT_TRUE(run_until([&] { return s.closed; }, 600s));
+    ASSERT_TRUE(send_all_and_close(s, data, 600s));
     run_for(1ms);
 
     EXPECT_EQ(s.reason, close_reason::normal);
