@@ -41,8 +41,7 @@ outgoing_segment& tcb::begin_segment(time_point now, seq_num seq, uint8_t flags,
         s.options.ts_ecr = _rcv.ts_recent;
     }
     if ((flags & tcp_flags::ack) != 0) {
-        bool blocks_left_out = _sack_ok && !syn && (_dsack_pending || !_ooo.empty()) &&
-                               add_sack_blocks(s.options, sack_limit);
+        bool blocks_left_out = !syn && sack_blocks_held() > 0 && add_sack_blocks(s.options, sack_limit);
         _rcv.last_ack_sent = _rcv.nxt;
         _ack_now = _ack_now && blocks_left_out;
         _unacked_bytes = 0;
@@ -155,9 +154,7 @@ uint32_t tcb::congestion_room() const {
 // them off the data. Without this a data segment carrying SACK blocks is
 // larger than the MTU (and a kernel-backed port drops it without a word).
 uint32_t tcb::full_segment_payload() const {
-    if (!_sack_ok || (!_dsack_pending && _ooo.empty())) return _snd.mss;
-    std::size_t blocks = (_dsack_pending ? 1u : 0u) + _ooo.count();
-    std::size_t options = wire::sack_option_size(blocks, _ts_ok ? timestamps_option_size : 0);
+    std::size_t options = wire::sack_option_size(sack_blocks_held(), _ts_ok ? timestamps_option_size : 0);
     return _snd.mss - static_cast<uint32_t>(options);
 }
 

@@ -372,8 +372,7 @@ std::size_t tcb::sack_blocks_fitting(uint32_t room) const {
 // timestamps). Returns whether `limit` left out blocks the option had room
 // for; a D-SACK left out stays pending.
 bool tcb::add_sack_blocks(tcp_options& options, std::size_t limit) {
-    std::size_t held = (_dsack_pending ? 1u : 0u) + _ooo.count();
-    std::size_t room = std::min(held, sack_blocks_fitting(UINT32_MAX));
+    std::size_t room = std::min(sack_blocks_held(), sack_blocks_fitting(UINT32_MAX));
     limit = std::min(limit, room);
     uint8_t n = 0;
     auto push = [&](seq_num left, seq_num right) {

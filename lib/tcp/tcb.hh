@@ -289,6 +289,9 @@ private:
     uint32_t pipe() const;
     seq_num lost_boundary() const;
     uint32_t duplicate_threshold() const;
+    // RFC 2018 4, RFC 2883: the SACK blocks our segments report now (a
+    // D-SACK and the out-of-order ranges), 0 without SACK.
+    std::size_t sack_blocks_held() const { return _sack_ok ? (_dsack_pending ? 1u : 0u) + _ooo.count() : 0; }
     bool add_sack_blocks(tcp_options& options, std::size_t limit);
     std::size_t sack_blocks_fitting(uint32_t room) const;
     bool loss_probe_allowed() const;
