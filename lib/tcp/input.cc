@@ -156,12 +156,17 @@ bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
     // ACK from us was lost resends data we have, with its newest ACK. While
     // our window is closed (an echo whose reader is slow) those segments
     // carry the only news of our own data: refused, it waited for the RTO.
+    // An empty segment may start one below RCV.NXT: the shape of a
+    // keep-alive (RFC 9293 3.8.4) and of Linux's zero-window probe, which is
+    // how a peer facing our closed window reports what it has received. Its
+    // ACK is read and, its sequence being old, answered at once.
     // SYN and RST keep the RFC's test: a SYN at IRS is the peer's SYN again
     // (below), and RFC 5961 3.2 drops a RST outside the window silently;
     // neither has an ACK to read.
     bool rfc_test = seg.has(tcp_flags::syn) || seg.has(tcp_flags::rst);
+    uint32_t reach_back = std::max<uint32_t>(len, 1);
     bool acceptable = rfc_test ? rfc9293_acceptable(seg.seq, len, wnd)
-                               : in_window(seg.seq, _rcv.nxt - seq_len(len), seq_len(len + wnd + 1));
+                               : in_window(seg.seq, _rcv.nxt - seq_len(reach_back), seq_len(reach_back + wnd + 1));
     if (!acceptable) {
         if (seg.has(tcp_flags::rst)) {
             out.counters.drop(tcp_drop::rst_out_of_window);
@@ -172,6 +177,7 @@ bool tcb::check_sequence(time_point now, const segment& seg, tcp_output& out) {
         send_ack(now, out);
         return false;
     }
+    if (len == 0 && before(seg.seq, _rcv.nxt)) _ack_now = true;  // a keep-alive or probe: answered
     // RFC 7323 4.3: TS.Recent follows the segment that covers Last.ACK.sent.
     if (_ts_ok && seg.options.has_timestamps && !before(seq_num(seg.options.ts_val), seq_num(_rcv.ts_recent)) &&
         before_or_equal(seg.seq, _rcv.last_ack_sent)) {

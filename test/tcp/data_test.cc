@@ -212,6 +212,25 @@ TEST_F(SmallReceiveBuffer, OldDataAtAZeroWindowHasItsAckRead) {
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
 }
 
+// Linux probes our closed window with an empty segment at RCV.NXT - 1 (the
+// keep-alive shape), acknowledging all it has received: while the window
+// stays closed the probes are the peer's only ACKs. Read, and answered.
+// Refused, the news waited for our RTO, and a lost ACK cost two of them.
+TEST_F(SmallReceiveBuffer, ZeroWindowProbeOneBelowRcvNxtHasItsAckReadAndIsAnswered) {
+    EXPECT_EQ(app_send("ping"), 4u);
+    expect_tx(seg().ack().psh().seq(1).ack_no(1).payload("ping"));
+    inject(seg().ack().seq(1).ack_no(1).payload(4096));
+    expect_tx(seg().ack().ack_no(4097).win(0));
+    inject(seg().ack().seq(4096).ack_no(5));  // SEQ = RCV.NXT - 1, no text
+    expect_tx(seg().ack().seq(5).ack_no(4097).win(0));
+    expect_no_tx();
+    EXPECT_EQ(snd_una(), 5u);
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
+    inject(seg().ack().seq(4095).ack_no(5));  // two below: refused, and ACKed
+    expect_tx(seg().ack().seq(5).ack_no(4097).win(0));
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 1u);
+}
+
 TEST_F(SmallReceiveBuffer, SegmentBeyondZeroWindowIsUnacceptableAndAcked) {
     inject(seg().ack().seq(1).payload(4096));
     expect_tx(seg().ack().ack_no(4097).win(0));

@@ -188,6 +188,23 @@ TEST_F(KeepaliveOn, ProbesContinueInCloseWait) {
 
 // --- configured: idle, interval and count come from the connection's config ---
 
+// The other side: a peer's keep-alive (SEQ = RCV.NXT - 1, no data) is
+// answered with an ACK at once, also after the peer's FIN, where RCV.NXT
+// counts the FIN.
+TEST_F(KeepaliveOff, PeersKeepAliveIsAnsweredAtOnce) {
+    passive_handshake();
+    inject(seg().ack().seq(rcv_nxt() - 1).ack_no(snd_nxt()));
+    expect_tx(seg().ack().seq(snd_nxt()).ack_no(rcv_nxt()).len(0));
+    expect_no_tx();
+    inject(seg().ack().fin().seq(rcv_nxt()).ack_no(snd_nxt()));
+    expect_tx(seg().ack().ack_no(rcv_nxt()));
+    ASSERT_EQ(state(), tcp_state::close_wait);
+    inject(seg().ack().seq(rcv_nxt() - 1).ack_no(snd_nxt()));
+    expect_tx(seg().ack().seq(snd_nxt()).ack_no(rcv_nxt()).len(0));
+    expect_no_tx();
+    EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
+}
+
 TEST_F(KeepaliveOff, ConfiguredIdleIntervalAndCountAreHonoured) {
     cfg.keepalive = true;
     cfg.keepalive_idle = 10min;

@@ -34,7 +34,7 @@ enum class kind : uint8_t {
 // (the ACK field then acknowledges SND.NXT); the rest, for the states without
 // a window, set the ACK field instead (SEG.SEQ is then the peer's ISN).
 enum class where : uint8_t {
-    left_of_window,   // the segment ends just before RCV.NXT (SEG.SEQ = RCV.NXT - SEG.LEN - 1); a SYN or RST, or any in TIME_WAIT, at it
+    left_of_window,   // the segment ends just before RCV.NXT (SEG.SEQ = RCV.NXT - max(SEG.LEN, 1) - 1: an empty one at RCV.NXT - 1 is a keep-alive); a SYN or RST, or any in TIME_WAIT, at RCV.NXT - max(SEG.LEN, 1)
     left_edge,        // SEG.SEQ = RCV.NXT
     right_edge,       // SEG.SEQ = RCV.NXT + RCV.WND - 1
     right_of_window,  // SEG.SEQ = RCV.NXT + RCV.WND + 1, a SYN's or RST's = RCV.NXT + RCV.WND (the edge is in but for them)
@@ -300,7 +300,7 @@ seg_spec StateMatrix::arriving(const row& r) const {
     seq_num seq = rcv_nxt_at;
     seq_num ack = snd_nxt_at;
     switch (r.at) {
-    case where::left_of_window: seq = rcv_nxt_at - seq_len(rfc_test || in_time_wait ? std::max(len, 1u) : len + 1); break;
+    case where::left_of_window: seq = rcv_nxt_at - seq_len(std::max(len, 1u) + (rfc_test || in_time_wait ? 0 : 1)); break;
     case where::left_edge: break;
     case where::right_edge: seq = rcv_nxt_at + seq_len(rcv_wnd_at - 1); break;
     case where::right_of_window: seq = rcv_nxt_at + seq_len(rcv_wnd_at + (rfc_test ? 0 : 1)); break;
