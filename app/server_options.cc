@@ -196,13 +196,13 @@ std::string apply_mode(server_options& o, const option_value& v) {
 }
 
 std::string apply_congestion(server_options& o, const option_value& v) {
-    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno}) {
+    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno, congestion_algorithm::bbr}) {
         if (v.text == congestion_name(a)) {
             o.tcp.congestion = a;
             return {};
         }
     }
-    return quoted(v.text) + " is not one of cubic, newreno";
+    return quoted(v.text) + " is not one of cubic, newreno, bbr";
 }
 
 // "5%", "0.25%", "100%" in parts per million: at most three digits before
@@ -311,7 +311,7 @@ constexpr std::array top_options{
                    }),
     // The [tcp] table's congestion, nagle and slow_start_after_idle, on the
     // command line (cli_only: in the file they are [tcp] keys).
-    cli_only(text_option("congestion", "NAME", "cubic | newreno (default cubic; [tcp] congestion)", apply_congestion)),
+    cli_only(text_option("congestion", "NAME", "cubic | newreno | bbr (default cubic; [tcp] congestion)", apply_congestion)),
     cli_only(flag_option("no-nagle", "send small segments at once (Nagle is on by default; [tcp] nagle)",
                          [](server_options& o, const option_value& v) {
                              o.tcp.nagle = !v.flag;
@@ -676,6 +676,7 @@ std::string_view congestion_name(congestion_algorithm a) {
     switch (a) {
     case congestion_algorithm::cubic: return "cubic";
     case congestion_algorithm::newreno: return "newreno";
+    case congestion_algorithm::bbr: return "bbr";
     }
     return "?";
 }

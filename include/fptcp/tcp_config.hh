@@ -12,6 +12,7 @@ namespace fptcp {
 enum class congestion_algorithm : uint8_t {
     newreno,  // RFC 5681 with RFC 6582 / RFC 6675 recovery
     cubic,    // RFC 9438, the default (as Linux)
+    bbr,      // BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00, as Linux's tcp_bbr), without pacing
 };
 
 struct tcp_config {

@@ -246,6 +246,7 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
     } else if (advanced) {
         _dupacks = 0;
     }
+    if (_cc.models_the_path() && (advanced || new_sack)) _cc.on_delivery(delivery_now(now), _snd.mss);
     switch (_state) {
     case tcp_state::fin_wait_1:
         if (fin_acked()) {
@@ -343,6 +344,7 @@ void tcb::take_rtt_sample(time_point now, const segment& seg) {
         if (!before(_snd.una, _high_rxt)) {
             int32_t measured = std::max(micros_between(_rtt_start, to_micros32(now)), 0);
             _rtt.sample(duration(measured), _cfg->rto_min, _cfg->rto_max);
+            _cc.on_rtt(now, duration(measured));  // BBR's RTprop: microseconds, not the echo's milliseconds
             // The octets still in flight left after the timed one: a TSval no
             // later than its own (rounded up to whole TSval ticks of 1 ms).
             _sent_floor_tsval = ts_now(now) - static_cast<uint32_t>((int64_t{measured} + 999) / 1000);

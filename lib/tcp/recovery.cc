@@ -305,6 +305,18 @@ uint32_t tcb::pipe() const {
     return flight - sacked - lost_octets + resent_octets;
 }
 
+// What an ACK that delivered octets tells BBR (bbr.hh): the octets ACKed
+// or SACKed so far, one past the highest of them, and the pipe.
+delivery_sample tcb::delivery_now(time_point now) const {
+    uint32_t sacked = _scoreboard.sacked_between(_snd.una, _snd.max);
+    return {.now = to_micros32(now),
+            .now_ms = to_ms32(now),
+            .delivered = distance(_snd.iss, _snd.una).value + sacked,
+            .delivered_edge = _scoreboard.highest(_snd.una),
+            .snd_nxt = _snd.max,
+            .inflight = pipe()};
+}
+
 // RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg()
 // names: a lost hole (rule 1), new data (rule 2), or a hole below SACKed
 // octets (rule 3).

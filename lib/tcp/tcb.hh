@@ -287,6 +287,7 @@ private:
     uint32_t congestion_room() const;
     uint32_t full_segment_payload() const;
     uint32_t pipe() const;
+    delivery_sample delivery_now(time_point now) const;
     seq_num lost_boundary() const;
     uint32_t duplicate_threshold() const;
     // RFC 2018 4, RFC 2883: the SACK blocks our segments report now (a

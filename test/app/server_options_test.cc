@@ -172,7 +172,7 @@ TEST(ServerOptions, TcpChoicesHaveTheirFlags) {
     EXPECT_FALSE(o.tcp.nagle);
     EXPECT_FALSE(o.tcp.slow_start_after_idle);
     EXPECT_EQ(parse_ok({"--congestion", "cubic"}).tcp.congestion, congestion_algorithm::cubic);
-    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno}) {
+    for (congestion_algorithm a : {congestion_algorithm::cubic, congestion_algorithm::newreno, congestion_algorithm::bbr}) {
         EXPECT_EQ(parse_ok({"--congestion", std::string(congestion_name(a))}).tcp.congestion, a);
     }
 }
@@ -299,7 +299,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "--duration: '4294967296' is not a number of seconds (0-4294967295)"},
         bad_args{"DurationWithUnit", {"--duration", "10s"},
                  "--duration: '10s' is not a number of seconds (0-4294967295)"},
-        bad_args{"CongestionUnknown", {"--congestion", "bbr"}, "--congestion: 'bbr' is not one of cubic, newreno"},
+        bad_args{"CongestionUnknown", {"--congestion", "vegas"}, "--congestion: 'vegas' is not one of cubic, newreno, bbr"},
         bad_args{"NoNagleWithValue", {"--no-nagle=1"}, "--no-nagle: takes no value"},
         bad_args{"FaultUnknownKey", {"--fault-rx", "drop=5%,loss=1%"},
                  "--fault-rx: 'loss=1%' is not drop=P%, dup=P% or reorder=P% (e.g. drop=5%,dup=1%,reorder=1%, or none)"},
@@ -553,7 +553,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad_file{"CongestionAtTopLevel", "congestion = \"newreno\"\n", "1: unknown key 'congestion' (a [tcp] key)"},
         bad_file{"NoNagleKey", "[tcp]\nno_nagle = true\n", "2: unknown key 'tcp.no_nagle'"},
         bad_file{"TcpCongestionUnknown", "[tcp]\ncongestion = \"vegas\"\n",
-                 "2: tcp.congestion: 'vegas' is not one of cubic, newreno"},
+                 "2: tcp.congestion: 'vegas' is not one of cubic, newreno, bbr"},
         bad_file{"TcpNagleAsString", "[tcp]\nnagle = \"off\"\n",
                  "2: tcp.nagle: expected a boolean (true or false), not a string"},
         bad_file{"FaultRxBad", "fault_rx = \"drop=5\"\n",

@@ -475,6 +475,38 @@ TEST_F(SackRecovery, RecoveryWithARealLossIsNotUndone) {
     EXPECT_EQ(conn->ssthresh(), 5 * mss);
 }
 
+// BBR (bbr.hh): the same loss of segment 0, but the window is not cut. The
+// first round of the recovery conserves packets (cwnd = pipe + delivered),
+// new data keeps the ACK clock going, and the end of the recovery hands
+// back the window it began with.
+class BbrRecovery : public SackRecovery {
+protected:
+    void SetUp() override {
+        cfg.congestion = congestion_algorithm::bbr;
+        passive_handshake({}, 100ms);
+    }
+};
+
+TEST_F(BbrRecovery, ALossConservesPacketsForARoundAndGivesTheWindowBack) {
+    send_segments(10);
+    advance(100ms);
+    uint32_t before = conn->cwnd();
+    sack(at(0), {{at(1), at(2)}});
+    sack(at(0), {{at(1), at(3)}});
+    sack(at(0), {{at(1), at(4)}});  // three SACKed above: segment 0 is lost
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    expect_no_tx();
+    EXPECT_TRUE(conn->in_recovery());
+    EXPECT_EQ(conn->ssthresh(), UINT32_MAX);
+    // Conservation: the pipe (10 sent - 3 SACKed - 1 lost + 1 resent = 7)
+    // plus the segment this ACK delivered.
+    EXPECT_EQ(conn->cwnd(), 8 * mss);
+    inject(seg().ack().seq(1).ack_no(at(10)));  // everything: recovery over
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_GE(conn->cwnd(), before);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
 // After a timeout, going back from SND.UNA skips what the peer SACKed; a
 // second timeout of the same data drops the SACK information (RFC 2018 8:
 // the peer may have reneged) and everything goes again.
