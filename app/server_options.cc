@@ -672,15 +672,6 @@ std::string_view mode_name(server_mode m) {
     return "?";
 }
 
-std::string_view congestion_name(congestion_algorithm a) {
-    switch (a) {
-    case congestion_algorithm::cubic: return "cubic";
-    case congestion_algorithm::newreno: return "newreno";
-    case congestion_algorithm::bbr: return "bbr";
-    }
-    return "?";
-}
-
 std::string format_ipv4(uint32_t addr) {
     return std::to_string(addr >> 24) + "." + std::to_string((addr >> 16) & 0xff) + "." +
            std::to_string((addr >> 8) & 0xff) + "." + std::to_string(addr & 0xff);

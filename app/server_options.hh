@@ -54,7 +54,6 @@ parse_outcome parse_server_options(int argc, const char* const* argv);
 std::string usage();
 
 std::string_view mode_name(server_mode m);
-std::string_view congestion_name(congestion_algorithm a);
 std::string format_ipv4(uint32_t addr);  // host byte order -> "a.b.c.d"
 // Strict dotted quad: four decimal numbers 0-255, no leading zeros.
 std::optional<uint32_t> parse_ipv4(std::string_view text);

@@ -15,6 +15,16 @@ enum class congestion_algorithm : uint8_t {
     bbr,      // BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00, as Linux's tcp_bbr), without pacing
 };
 
+// The name the configuration and the tools use, as Linux's: "newreno" (Linux: reno), "cubic", "bbr".
+constexpr std::string_view congestion_name(congestion_algorithm a) {
+    switch (a) {
+    case congestion_algorithm::newreno: return "newreno";
+    case congestion_algorithm::cubic: return "cubic";
+    case congestion_algorithm::bbr: return "bbr";
+    }
+    return "?";
+}
+
 struct tcp_config {
     using ms = std::chrono::milliseconds;
     using s = std::chrono::seconds;

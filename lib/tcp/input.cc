@@ -466,11 +466,14 @@ void tcb::process_text(time_point now, const segment& seg, tcp_output& out) {
             else if (_delack_deadline == no_deadline) _delack_deadline = now + _cfg->delayed_ack;
         } else {
             if (_ooo.covers(start, end)) note_duplicate(start, end);
-            _last_ooo = start;
-            if (!_ooo.insert(start, end)) out.counters.drop(tcp_drop::ooo_overflow);
-            else if (fin) {
-                _ooo_fin = true;
-                _rcv.fin = end;
+            if (!_ooo.insert(start, end)) {
+                out.counters.drop(tcp_drop::ooo_overflow);
+            } else {
+                note_latest_arrival(start);
+                if (fin) {
+                    _ooo_fin = true;
+                    _rcv.fin = end;
+                }
             }
             _ack_now = true;  // out of order: a duplicate ACK at once
             return;

@@ -227,6 +227,7 @@ void tcb::watch_retransmission(seq_num seq, seq_num end) {
     _rxt_watch = true;
     _rxt_seq = seq;
     _rxt_sent_max = _snd.max;
+    _rxt_high_after = _high_rxt;
 }
 
 // Sends [seq, seq + len) again from the send buffer, in recovery or as a

@@ -35,9 +35,8 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
         seq_num from = seq_max(left, seg.ack), to = seq_min(right, _snd.max);
         note_delivered(now, from, to);
         detect_reordering(from, to, fack);  // before the block is added: its holes are what it delivers
-        bool added = _scoreboard.add(left, right, seg.ack, _snd.max);
-        news |= added;
-        resent_later_arrived |= added && sent_after_watched_retransmission(left, right);
+        resent_later_arrived |= newly_sacks_data_sent_after_watched_retransmission(from, to);
+        news |= _scoreboard.add(left, right, seg.ack, _snd.max);
     }
     // The probe arrived while octets below it are still missing: they were
     // sent at least a PTO before it, so they are lost (RFC 8985 7.4, RACK's
@@ -53,11 +52,27 @@ bool tcb::take_sack_blocks(time_point now, const segment& seg, tcp_output& out) 
     return news;
 }
 
-// Whether the SACKed octets [left, right) went out after the watched
-// retransmission: resent above it (up to HighRxt, in recovery or going back
-// after a timeout) or new data sent after it.
-bool tcb::sent_after_watched_retransmission(seq_num left, seq_num right) const {
-    return _rxt_watch && after(left, _rxt_seq) && (before(left, _high_rxt) || after(right, _rxt_sent_max));
+// Whether a SACK block [from, to) reports, among the octets not SACKed
+// before (the holes of the scoreboard in it), some that went out after the
+// watched retransmission: holes resent after it (from HighRxt as it was
+// then, up to HighRxt now) or new data sent after it. Only the new octets
+// count, and only holes resent later: a block SACKed long ago that grows
+// by new data sent before the retransmission, or a hole resent before a
+// second copy of the watched one, says nothing of that copy (both mistakes
+// resent one segment many times over when large flights kept filling and
+// extending the blocks above it).
+bool tcb::newly_sacks_data_sent_after_watched_retransmission(seq_num from, seq_num to) const {
+    if (!_rxt_watch) return false;
+    seq_num hole;
+    for (seq_num at = from; before(at, to); at = hole) {
+        uint32_t len = _scoreboard.next_hole(at, to, hole);
+        if (len == 0) return false;
+        seq_num end = hole + seq_len(len);
+        bool resent_after = !before(hole, _rxt_high_after) && before(hole, _high_rxt);
+        if (after(hole, _rxt_seq) && (resent_after || after(end, _rxt_sent_max))) return true;
+        hole = end;
+    }
+    return false;
 }
 
 // A lost retransmission (RFC 8985 6.2's rule applied to the one that
@@ -89,6 +104,9 @@ void tcb::watch_next_retransmission() {
     _rxt_watch = _scoreboard.next_hole(_snd.una, _high_rxt, hole) > 0;
     _rxt_seq = hole;
     _rxt_sent_max = _rxt_latest_max;
+    // Holes are resent lowest first (NextSeg, RFC 6675 4), and only the
+    // watched one is ever sent a second time: those above it went after it.
+    _rxt_high_after = hole + seq_len(1);
 }
 
 // RFC 8985 6.2, a retransmission is lost once a segment sent after it was
@@ -378,27 +396,46 @@ std::size_t tcb::sack_blocks_fitting(uint32_t room) const {
     return wire::sack_blocks_that_fit(tcp_options::max_sack_blocks, std::min<std::size_t>(room, options));
 }
 
+// An out-of-order segment starting at `start` was stored. When it lies in
+// another block than the latest arrival before it, that one becomes
+// history: its block is repeated in the next options, so that the loss of
+// the one ACK that reported it first does not hide it (RFC 2018 4). A
+// retransmission filling a low hole lands in such a block while new data
+// keeps arriving higher up; reported only once, its loss was believed and
+// it was sent again.
+void tcb::note_latest_arrival(seq_num start) {
+    if (_ooo.index_holding(_last_ooo) != _ooo.index_holding(start)) {
+        std::copy_backward(_sack_history.begin(), _sack_history.end() - 1, _sack_history.end());
+        _sack_history[0] = _last_ooo;
+    }
+    _last_ooo = start;
+}
+
 // RFC 2018 4 and RFC 2883 4: a D-SACK block first, then the block holding
-// the latest out-of-order arrival, then the others, highest first, at most
-// `limit` of them (the option writer keeps as many as fit beside the
-// timestamps). Returns whether `limit` left out blocks the option had room
-// for; a D-SACK left out stays pending.
+// the latest out-of-order arrival, then the blocks of the earlier latest
+// arrivals, most recent first, then the others, highest first, each block
+// once, at most `limit` of them (the option writer keeps as many as fit
+// beside the timestamps). Returns whether `limit` left out blocks the
+// option had room for; a D-SACK left out stays pending.
 bool tcb::add_sack_blocks(tcp_options& options, std::size_t limit) {
     std::size_t room = std::min(sack_blocks_held(), sack_blocks_fitting(UINT32_MAX));
     limit = std::min(limit, room);
     uint8_t n = 0;
-    auto push = [&](seq_num left, seq_num right) {
-        if (n < limit) options.sack[n++] = wire::sack_block{left.raw(), right.raw()};
+    std::array<uint16_t, tcp_options::max_sack_blocks> pushed{};
+    uint8_t pushed_count = 0;
+    auto push = [&](uint16_t i) {
+        bool again = std::find(pushed.begin(), pushed.begin() + pushed_count, i) != pushed.begin() + pushed_count;
+        if (n == limit || i >= _ooo.count() || again) return;
+        pushed[pushed_count++] = i;
+        options.sack[n++] = wire::sack_block{_ooo[i].start.raw(), _ooo[i].end.raw()};
     };
     if (_dsack_pending && limit > 0) {
-        push(_dsack.start, _dsack.end);
+        options.sack[n++] = wire::sack_block{_dsack.start.raw(), _dsack.end.raw()};
         _dsack_pending = false;
     }
-    uint16_t latest = _ooo.index_holding(_last_ooo);
-    if (latest < _ooo.count()) push(_ooo[latest].start, _ooo[latest].end);
-    for (uint16_t i = _ooo.count(); i-- > 0;) {
-        if (i != latest) push(_ooo[i].start, _ooo[i].end);
-    }
+    push(_ooo.index_holding(_last_ooo));
+    for (seq_num earlier : _sack_history) push(_ooo.index_holding(earlier));
+    for (uint16_t i = _ooo.count(); i-- > 0 && n < limit;) push(i);
     options.sack_count = n;
     return limit < room;
 }

@@ -209,9 +209,13 @@ private:
     seq_num _lost_below;  // every un-SACKed octet below it is known lost (partial ACK, loss probe)
     seq_num _probe_seq;   // first octet of the outstanding loss probe
     seq_num _last_ooo;    // start of the latest out-of-order arrival (RFC 2018 4)
+    // Earlier latest arrivals, newest first, each in a block of its own when
+    // it was pushed: the blocks to repeat after the first (RFC 2018 4).
+    std::array<seq_num, 3> _sack_history{};
     seq_num _short_end;   // end of the last short segment sent (Nagle, Minshall's snd_sml)
     seq_num _rxt_seq;         // the lowest resent octet still missing ...
     seq_num _rxt_sent_max;    // ... and SND.MAX when it was resent (or later)
+    seq_num _rxt_high_after;  // ... and HighRxt then: holes resent from here up to HighRxt left after it
     seq_num _undo_from;     // SND.UNA when the fast recovery _undo_armed speaks of began
     seq_range _dsack{};  // duplicate octets to report (RFC 2883)
     sack_scoreboard _scoreboard;
@@ -251,7 +255,7 @@ private:
     bool echo_times_acknowledged_data(time_point now, const segment& seg) const;
     bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);
     void detect_lost_retransmission(time_point now, tcp_output& out);
-    bool sent_after_watched_retransmission(seq_num left, seq_num right) const;
+    bool newly_sacks_data_sent_after_watched_retransmission(seq_num from, seq_num to) const;
     void watch_retransmission(seq_num seq, seq_num end);
     void watch_next_retransmission();
     bool watched_retransmission_overtaken() const;
@@ -286,6 +290,7 @@ private:
     void transmit_in_recovery(time_point now, tcp_output& out);
     uint32_t congestion_room() const;
     uint32_t full_segment_payload() const;
+    void note_latest_arrival(seq_num start);
     uint32_t pipe() const;
     delivery_sample delivery_now(time_point now) const;
     seq_num lost_boundary() const;

@@ -16,13 +16,11 @@ double median(std::vector<double> v) {
     return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-const char* cc_name(congestion_algorithm cc) { return cc == congestion_algorithm::cubic ? "cubic" : "newreno"; }
-
 // The key that names a row in the JSON: path, algorithm, SACK and loss.
 std::string row_key(const table_row& row) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "\"path\": \"%s\", \"cc\": \"%s\", \"sack\": %s, \"loss\": %.3f",
-                  path_key(*row.p).c_str(), cc_name(row.cc), row.sack ? "true" : "false", row.loss);
+                  path_key(*row.p).c_str(), congestion_name(row.cc).data(), row.sack ? "true" : "false", row.loss);
     return buf;
 }
 
@@ -38,7 +36,7 @@ std::vector<table_row> all_rows() {
         }
     }
     for (const path* p : {&lan_100us, &lan_1ms}) {
-        for (congestion_algorithm cc : {congestion_algorithm::newreno, congestion_algorithm::cubic}) {
+        for (congestion_algorithm cc : {congestion_algorithm::newreno, congestion_algorithm::cubic, congestion_algorithm::bbr}) {
             for (bool sack : {true, false}) {
                 for (double loss : {0.01, 0.05, 0.10}) rows.push_back({p, cc, sack, loss});
             }

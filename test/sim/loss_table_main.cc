@@ -63,7 +63,14 @@ options parse(int argc, char** argv) {
     return o;
 }
 
-const char* cc_label(congestion_algorithm cc) { return cc == congestion_algorithm::cubic ? "CUBIC" : "NewReno"; }
+const char* cc_label(congestion_algorithm cc) {
+    switch (cc) {
+    case congestion_algorithm::newreno: return "NewReno";
+    case congestion_algorithm::cubic: return "CUBIC";
+    case congestion_algorithm::bbr: return "BBR";
+    }
+    return "?";
+}
 
 std::string table_markdown(const std::vector<row_result>& rows) {
     std::string s =

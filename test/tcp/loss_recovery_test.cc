@@ -4,6 +4,8 @@
 // recovery (RFC 6675), the tail loss probe (RFC 8985 7), restart after idle
 // (RFC 5681 4.1) and Nagle's algorithm (RFC 9293 3.7.4).
 
+#include <algorithm>
+
 #include "script.hh"
 
 namespace fptcp::tcp::testing {
@@ -44,6 +46,26 @@ TEST_F(SackGeneration, TheLatestArrivalsBlockComesFirst) {
     expect_tx(seg().ack().ack_no(1).sack({{501, 601}, {301, 401}, {101, 201}}));
     inject(seg().ack().seq(201).ack_no(1).payload(50));  // extends the lowest range
     expect_tx(seg().ack().ack_no(1).sack({{101, 251}, {501, 601}, {301, 401}}));
+    expect_no_tx();
+}
+
+// RFC 2018 4: after the first block, the blocks most recently reported
+// first, not the highest: a retransmission that lands in a low block keeps
+// being reported while new data opens blocks higher up, so the loss of the
+// one ACK that reported it first does not make the sender resend it.
+TEST_F(SackGeneration, ARecentLowBlockIsRepeatedBeforeHigherOlderOnes) {
+    for (uint32_t i = 0; i < 4; ++i) {  // blocks at 101, 301, 501, 701
+        inject(seg().ack().seq(101 + 200 * i).ack_no(1).payload(100));
+        sent.pop_front();
+    }
+    inject(seg().ack().seq(201).ack_no(1).payload(100));  // a retransmission joins 101 and 301
+    expect_tx(seg().ack().ack_no(1).sack({{101, 401}, {701, 801}, {501, 601}}));
+    inject(seg().ack().seq(901).ack_no(1).payload(100));  // new data, higher
+    expect_tx(seg().ack().ack_no(1).sack({{901, 1001}, {101, 401}, {701, 801}}));
+    inject(seg().ack().seq(1001).ack_no(1).payload(100));  // extends the highest block
+    expect_tx(seg().ack().ack_no(1).sack({{901, 1101}, {101, 401}, {701, 801}}));
+    inject(seg().ack().seq(1201).ack_no(1).payload(100));  // another block above
+    expect_tx(seg().ack().ack_no(1).sack({{1201, 1301}, {901, 1101}, {101, 401}}));
     expect_no_tx();
 }
 
@@ -354,6 +376,35 @@ TEST_F(SackRecovery, ALostRetransmissionOvertakenBeforeItIsWatchedIsResent) {
     for (uint32_t i = 13; i < 18; ++i) expect_tx(segment_of_data(i, 20));  // the pipe drained: new data
     expect_no_tx();
     EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+// Segments 0, 1 and 2 are lost, and so is the first retransmission of 0.
+// The SACK of 1's retransmission (sent after it) proves 0's copy lost, and
+// a second goes. 2's retransmission left before that second copy: its SACK,
+// coming later, says nothing of it, and no third copy goes.
+TEST_F(SackRecovery, HolesResentBeforeASecondCopyDoNotProveItLost) {
+    ASSERT_EQ(app_send(20 * mss), 20 * mss);
+    for (uint32_t i = 0; i < 10; ++i) expect_tx(segment_of_data(i, 20));
+    advance(100ms);
+    for (uint32_t i = 4; i <= 10; ++i) sack(at(0), {{at(3), at(i)}});
+    auto copies_of = [&](uint32_t i) {
+        return std::count_if(sent.begin(), sent.end(), [&](const sent_segment& s) {
+            return s.header.seq == iss() + seq_len(at(i)) && !s.data.empty();
+        });
+    };
+    ASSERT_EQ(copies_of(0), 1);
+    ASSERT_EQ(copies_of(1), 1);
+    ASSERT_EQ(copies_of(2), 1);
+    sent.clear();
+    sack(at(0), {{at(1), at(2)}, {at(3), at(10)}});  // 1's retransmission: 0's copy is lost
+    EXPECT_EQ(out.counters.lost_retransmits, 1u);
+    EXPECT_EQ(copies_of(0), 1);
+    sent.clear();
+    sack(at(0), {{at(1), at(10)}});  // 2's retransmission, sent before the second copy of 0
+    EXPECT_EQ(out.counters.lost_retransmits, 1u);
+    EXPECT_EQ(copies_of(0), 0);
+    EXPECT_EQ(out.counters.timeouts, 0u);
+    sent.clear();  // new data, as the pipe allows
 }
 
 // RFC 5827: with two segments out and nothing more to send, one SACK is all
