@@ -36,8 +36,8 @@ struct tcp_config {
     uint16_t min_peer_mss = 64;
 
     // Buffer sizes the owner provides storage for (bytes).
-    uint32_t send_buffer = 64 * 1024;
-    uint32_t receive_buffer = 64 * 1024;
+    uint32_t send_buffer = 256 * 1024;
+    uint32_t receive_buffer = 256 * 1024;
     // Ranges of sequence space one connection may hold in its lcore's range
     // pool (docs/architecture.md, "Buffers"): out-of-order data held for
     // reassembly (beside the byte bound, the receive buffer), and SACKed

@@ -47,6 +47,10 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
         error = "cannot reserve " + std::to_string(e->_buffers_size >> 20) + " MiB of buffer memory";
         return nullptr;
     }
+    // 4 KiB pages only: where transparent huge pages are "always", one 2 MiB
+    // page would back the buffers of four connection slots on their first
+    // byte, idle or not. A hint: failure is harmless.
+    ::madvise(mem, e->_buffers_size, MADV_NOHUGEPAGE);
     e->_buffers = static_cast<uint8_t*>(mem);
     e->_ranges.emplace(std::span(reinterpret_cast<tcp::seq_range*>(e->_buffers + buffers), ranges));
     return e;

@@ -113,8 +113,8 @@ struct engine_settings {
     uint32_t max_time_wait = 262144;
     // Buffer memory reserved per connection: listeners and connect() may use
     // less, not more (their tcp_config's send_buffer / receive_buffer).
-    uint32_t send_buffer = 64 * 1024;
-    uint32_t receive_buffer = 64 * 1024;
+    uint32_t send_buffer = 256 * 1024;
+    uint32_t receive_buffer = 256 * 1024;
     // The lcore's range pool (tcp/range_set.hh) holds this many ranges per
     // connection on average (8 bytes each, committed as used); one
     // connection may take up to its tcp_config's max_ooo_ranges +

@@ -311,7 +311,10 @@ def echo_100mib(ctx):
 # -- a lossy LAN path, Linux and fptcp side by side (lossy.py) ---------------------
 # FPTCP_LOSSY_MIB (MiB echoed per run), FPTCP_LOSSY_RATES (kernel loss rates, %),
 # FPTCP_LOSSY_MIXED (forwarder loss,reorder,duplicate %), FPTCP_LOSSY_CAP (s
-# fptcp gets per run at least, and never less than 10x Linux's time).
+# fptcp gets per run at least, and never less than 10x Linux's time),
+# FPTCP_LOSSY_CC (fptcp's --congestion: "linux", the default, takes the
+# algorithm Linux runs on the path, so that like is compared with like;
+# "default" leaves fptcp's own default; or cubic, newreno, bbr).
 LOSSY_MIB = float(os.environ.get("FPTCP_LOSSY_MIB", "1"))
 LOSSY_RATES = tuple(float(r) for r in os.environ.get("FPTCP_LOSSY_RATES", "1,5,10").split(","))
 LOSSY_MIXED = tuple(float(r) for r in os.environ.get("FPTCP_LOSSY_MIXED", "2,2,1").split(","))
@@ -320,6 +323,8 @@ LOSSY_LINUX_CAP = 60.0
 LOSSY_MIN_SLACK = 10     # fptcp's cap is at least 10x Linux's time
 LOSSY_AIM = 2            # the aim: fptcp within 2x Linux's time (reported, not asserted yet)
 LOSSY_SEED = 20240601
+LOSSY_CC = os.environ.get("FPTCP_LOSSY_CC", "linux")
+LINUX_TO_FPTCP_CC = {"reno": "newreno", "cubic": "cubic", "bbr": "bbr"}
 LOSSY_PATHS = len(LOSSY_RATES) + 1
 
 
@@ -371,11 +376,22 @@ class ForwarderLoss:
             lossy.bridge_ports(self.path, attached=True)
 
 
-def lossy_server(ctx, path, who, stats):
-    """The echo server under test: Linux's (linux_echo.py) or the one under test (fptcp-server)."""
+def fptcp_congestion(linux_cc):
+    """fptcp's --congestion for the side-by-side runs (FPTCP_LOSSY_CC), or None for its default."""
+    if LOSSY_CC == "default":
+        return None
+    if LOSSY_CC != "linux":
+        return LOSSY_CC
+    check(linux_cc in LINUX_TO_FPTCP_CC, f"Linux runs {linux_cc}, which fptcp does not have; set FPTCP_LOSSY_CC")
+    return LINUX_TO_FPTCP_CC[linux_cc]
+
+
+def lossy_server(ctx, path, who, stats, cc):
+    """The echo server under test: Linux's (linux_echo.py) or the one under test (fptcp-server, --congestion cc)."""
     if who == "linux":
         return lossy.linux_echo(path, ctx.log)
-    args = ctx.server_args(path.port_spec, f"{path.fptcp_ip}/{path.prefix}", "echo", extra=("--stats-json", stats))
+    extra = ("--stats-json", stats) + (("--congestion", cc) if cc else ())
+    args = ctx.server_args(path.port_spec, f"{path.fptcp_ip}/{path.prefix}", "echo", extra=extra)
     return Server(ctx.server_cmd + args, name="fptcp echo", log=ctx.log)
 
 
@@ -385,13 +401,14 @@ def fptcp_links(path):
             "bridge_port": lossy.link_counts(path.fptcp_port, path.bridge_ns)}
 
 
-def lossy_echo(ctx, path, impairment, who, total, cap):
+def lossy_echo(ctx, path, impairment, who, total, cap, cc=None):
     """One echo of `total` bytes through the impaired path to `who` ('linux' or
-    'fptcp') within `cap` seconds; returns its time and counters, or raises."""
+    'fptcp', running congestion control `cc`) within `cap` seconds; returns its
+    time and counters, or raises."""
     ip = path.linux_ip if who == "linux" else path.fptcp_ip
     server_ns = path.linux_ns if who == "linux" else None  # fptcp's counters are its own
     stats = ctx.path(f"stats-{impairment.tag}.json")
-    srv = lossy_server(ctx, path, who, stats)
+    srv = lossy_server(ctx, path, who, stats, cc)
     r = {"who": who}
     links_before = fptcp_links(path)
     with impairment.active(ctx) as frames, srv:
@@ -458,6 +475,8 @@ def lossy_side_by_side(ctx):
     total = int(LOSSY_MIB * MiB)
     rows, failures = [], []
     with lossy.lossy_path(ctx.log) as path:
+        linux_cc = lossy.sysctl(path.linux_ns, "net.ipv4.tcp_congestion_control")
+        fptcp_cc = fptcp_congestion(linux_cc)
         impairments = [KernelLoss(path, rate) for rate in LOSSY_RATES]
         impairments.append(ForwarderLoss(path, *LOSSY_MIXED))
         for imp in impairments:
@@ -465,7 +484,7 @@ def lossy_side_by_side(ctx):
             log_run(ctx, imp.name, linux)
             cap = max(LOSSY_CAP, LOSSY_MIN_SLACK * linux["seconds"])
             try:
-                fp = lossy_echo(ctx, path, imp, "fptcp", total, cap)
+                fp = lossy_echo(ctx, path, imp, "fptcp", total, cap, fptcp_cc)
                 log_run(ctx, imp.name, fp)
             except (clients.ClientError, Failure, ServerError, OSError) as e:
                 fp = {"error": f"{type(e).__name__}: {e}"}
@@ -479,9 +498,9 @@ def lossy_side_by_side(ctx):
                          f"ratio {ratio:.2f}, aim {LOSSY_AIM}x: {'met' if ratio <= LOSSY_AIM else 'not met'}"
                          + (f", af_packet gap {af_packet_gap(fp)}" if "fptcp" in fp else ""))
             rows.append(lossy_row(imp.name, linux, fp))
-        linux_cc = lossy.sysctl(path.linux_ns, "net.ipv4.tcp_congestion_control")
     print(f"\nlossy_side_by_side: {LOSSY_MIB:g} MiB echoed per run; Linux with default sysctls "
-          f"(tcp_congestion_control {linux_cc}); fptcp cap max({LOSSY_CAP:g} s, {LOSSY_MIN_SLACK}x Linux)\n"
+          f"(tcp_congestion_control {linux_cc}), fptcp with --congestion {fptcp_cc or 'left at its default'}; "
+          f"fptcp cap max({LOSSY_CAP:g} s, {LOSSY_MIN_SLACK}x Linux)\n"
           f"{LOSSY_HEADER}\n" + "\n".join(rows) + "\n", flush=True)
     check(not failures, "; ".join(failures))
 

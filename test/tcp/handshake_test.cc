@@ -42,7 +42,7 @@ TEST_F(PassiveOpen, SynAckCarriesExactlyOurOptionsAndEchoesPeerTimestamp) {
     tcp_options o = next_tx_options();
     // Receive buffer 64 KiB: shift 1 announces it in 16 bits (RFC 7323 2.2);
     // the SYN-ACK's own window is not scaled.
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).win(65535).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).win(65535).mss(1460).wscale(3).sack_ok());
     EXPECT_TRUE(o.has_timestamps);
     EXPECT_EQ(o.ts_ecr, peer_tsval);  // RFC 7323 3.2: TSecr echoes the SYN's TSval
     EXPECT_EQ(o.ts_val, conn->ts_now(now));
@@ -119,7 +119,7 @@ TEST_F(SynAckOptions, PeerWithoutTimestampsGetsNoTimestamps) {
     listen();
     inject(peer_syn({.timestamps = false}));
     EXPECT_FALSE(next_tx_options().has_timestamps);
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
     EXPECT_FALSE(conn->timestamps_enabled());
     EXPECT_EQ(conn->snd().mss, 1460) << "no 12 bytes of options to leave room for";
     peer_synchronized();
@@ -134,7 +134,7 @@ TEST_F(SynAckOptions, PeerWithoutTimestampsGetsNoTimestamps) {
 TEST_F(SynAckOptions, PeerWithoutSackPermittedGetsNone) {
     listen();
     inject(peer_syn({.sack_permitted = false}));
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1));
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3));
     EXPECT_FALSE(conn->sack_enabled());
 }
 
@@ -143,7 +143,7 @@ TEST_F(SynAckOptions, PeerWithoutSackPermittedGetsNone) {
 TEST_F(SynAckOptions, MissingMssMeansSendMss536) {
     listen();
     inject(peer_syn({.mss = std::nullopt, .timestamps = false}));
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
     EXPECT_EQ(conn->snd().mss, 536);
 }
 
@@ -193,7 +193,7 @@ class HugePeerShift : public Handshake, public ::testing::WithParamInterface<uin
 TEST_P(HugePeerShift, IsUsedAs14OnPassiveOpen) {
     listen();
     inject(peer_syn({.window_shift = GetParam()}));
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
     EXPECT_EQ(conn->snd().shift, 14);
     peer_synchronized();
     inject(seg().ack().seq(1).ack_no(1).win(3));
@@ -247,7 +247,7 @@ using ActiveOpen = Handshake;
 TEST_F(ActiveOpen, SynCarriesAllOurOptions) {
     connect();
     tcp_options o = next_tx_options();
-    expect_tx(seg().syn().seq(0).win(65535).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().seq(0).win(65535).mss(1460).wscale(3).sack_ok());
     EXPECT_TRUE(o.has_timestamps);
     EXPECT_EQ(o.ts_val, conn->ts_now(now));
     EXPECT_EQ(o.ts_ecr, 0u) << "RFC 7323 3.2: TSecr is zero without ACK";
@@ -261,7 +261,7 @@ TEST_F(ActiveOpen, SynAckIsAckedAndEntersEstablished) {
     uint32_t peer_tsval = peer_ts_now();
     inject(peer_syn_ack());
     tcp_options o = next_tx_options();
-    expect_tx(seg().ack().seq(1).ack_no(1).win(65535 >> 1));
+    expect_tx(seg().ack().seq(1).ack_no(1).win(cfg.receive_buffer >> 3));  // 256 KiB at window scale 3
     EXPECT_TRUE(o.has_timestamps);
     EXPECT_EQ(o.ts_ecr, peer_tsval);
     EXPECT_EQ(state(), tcp_state::established);
@@ -270,17 +270,19 @@ TEST_F(ActiveOpen, SynAckIsAckedAndEntersEstablished) {
     EXPECT_EQ(rcv_nxt(), 1u);
 }
 
-// The window our SYN announced (64 KiB - 1, unscaled) is anchored at IRS + 1
-// once the SYN-ACK tells us the IRS: never more than the receive buffer.
+// The window is anchored at IRS + 1 once the SYN-ACK tells us the IRS (our
+// SYN announced 64 KiB - 1, unscaled; the ACK of the SYN-ACK, scaled, the
+// whole buffer): never more than the receive buffer.
 TEST_F(ActiveOpen, ReceiveWindowStartsAtIrsAndFitsTheBuffer) {
     active_handshake();
-    EXPECT_EQ(conn->receive_window(), 65535u);
+    const uint32_t buffer = cfg.receive_buffer;
+    EXPECT_EQ(conn->receive_window(), buffer);
     // A byte at the right edge is acceptable but trimmed: ACKed, not stored;
     // one past it is not acceptable: ACKed and dropped.
-    inject(seg().ack().seq(1 + 65535).ack_no(1).payload("x"));
+    inject(seg().ack().seq(1 + buffer).ack_no(1).payload("x"));
     expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 0u);
-    inject(seg().ack().seq(1 + 65536).ack_no(1).payload("x"));
+    inject(seg().ack().seq(1 + buffer + 1).ack_no(1).payload("x"));
     expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 1u);
     EXPECT_EQ(app_read(), "");
@@ -389,7 +391,7 @@ TEST_F(SimultaneousOpen, PeerSynInSynSentGetsSynAckWithOurIss) {
     connect();
     expect_tx(seg().syn().seq(0));
     inject(peer_syn());
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
     EXPECT_EQ(state(), tcp_state::syn_received);
     EXPECT_EQ(take_events(), 0);
 }
@@ -472,15 +474,15 @@ TEST_F(LostSyn, IsRetransmittedAtOneTwoAndFourSeconds) {
     advance(1s - 1us);
     expect_no_tx();
     advance(1us);
-    expect_tx(seg().syn().seq(0).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().seq(0).mss(1460).wscale(3).sack_ok());
     advance(2s - 1us);
     expect_no_tx();
     advance(1us);
-    expect_tx(seg().syn().seq(0).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().seq(0).mss(1460).wscale(3).sack_ok());
     advance(4s - 1us);
     expect_no_tx();
     advance(1us);
-    expect_tx(seg().syn().seq(0).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().seq(0).mss(1460).wscale(3).sack_ok());
     EXPECT_EQ(out.counters.retransmits, 3u);
     EXPECT_EQ(state(), tcp_state::syn_sent);
 }
@@ -566,7 +568,7 @@ TEST_F(LostSynAck, IsRetransmittedWithBackoffThenGivesUpBackToListen) {
         advance(rto - 1us);
         expect_no_tx();
         advance(1us);
-        expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+        expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
         EXPECT_EQ(out.counters.retransmits, i);
         rto = std::min<duration>(2 * rto, cfg.rto_max);
     }
@@ -600,7 +602,7 @@ TEST_F(LostSynAck, RetransmittedSynGetsTheSynAckAgain) {
     expect_tx(seg().syn().ack().seq(0).ack_no(1));
     advance(500ms);
     inject(peer_syn());
-    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(1).sack_ok());
+    expect_tx(seg().syn().ack().seq(0).ack_no(1).mss(1460).wscale(3).sack_ok());
     expect_no_tx();
     EXPECT_EQ(state(), tcp_state::syn_received);
     peer_synchronized();

@@ -765,7 +765,9 @@ TEST_F(ChallengeAckLimit, OutOfWindowSegmentsAreAckedWithoutTheLimit) {
     // RFC 5961 limit applies to challenge ACKs only.
     cfg.challenge_ack_limit = 1;
     reach(tcp_state::established);
-    seq_num outside = rcv_nxt_at + seq_len(rcv_wnd_at + 1);
+    // Beyond the whole buffer: the ACK of the first opens the window from
+    // the SYN-ACK's unscaled 64 KiB - 1 to all of it.
+    seq_num outside = rcv_nxt_at + seq_len(cfg.receive_buffer + 1);
     for (int i = 0; i < 3; ++i) inject(seg().ack().raw_seq(outside.raw()));
     for (int i = 0; i < 3; ++i) expect_tx(seg().ack().seq(1).ack_no(1));
     EXPECT_EQ(out.counters.dropped(tcp_drop::not_acceptable), 3u);

@@ -47,7 +47,7 @@ protected:
 TEST_F(SynCookies, SynUnderPressureGetsCookieSynAckAndNoTcb) {
     outgoing_segment synack = cookie_handshake_start();
     EXPECT_EQ(synack.options.mss, cfg.mss);
-    EXPECT_EQ(synack.options.window_shift, 1) << "our shift for a 64 KiB buffer";
+    EXPECT_EQ(synack.options.window_shift, 3) << "our shift for a 256 KiB buffer";
     EXPECT_TRUE(synack.options.sack_permitted);
     ASSERT_TRUE(synack.options.has_timestamps);
     EXPECT_EQ(synack.options.ts_ecr, peer_ts_now()) << "echoes the SYN's TSval";
@@ -79,7 +79,7 @@ TEST_F(SynCookies, ValidAckOpensEstablishedWithTheSynsOptions) {
     EXPECT_EQ(conn->rcv().nxt, irs() + seq_len(1));
     EXPECT_EQ(conn->snd().mss, 1460 - 12) << "MSS from the cookie, less the timestamps option";
     EXPECT_EQ(conn->snd().shift, 7) << "the peer's window shift, from our TSval's echo";
-    EXPECT_EQ(conn->rcv().shift, 1);
+    EXPECT_EQ(conn->rcv().shift, 3);
     EXPECT_EQ(conn->snd().wnd, 65535u >> 7 << 7);
     EXPECT_TRUE(conn->sack_enabled());
     EXPECT_TRUE(conn->timestamps_enabled());
