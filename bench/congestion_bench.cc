@@ -1,5 +1,5 @@
 // Per-ACK cost of the congestion window (lib/tcp/congestion.hh) in congestion
-// avoidance, NewReno against CUBIC. One flow of 1448-byte segments, an ACK
+// avoidance, NewReno against CUBIC, and BBR's per-delivery update. One flow of 1448-byte segments, an ACK
 // every 10 us (1.16 Gbit/s) with a 10 ms smoothed RTT; a loss whenever cwnd
 // passes 1,000 segments keeps the window in a realistic range, so the
 // figure includes CUBIC's cube root at the start of each stage, amortised.
@@ -62,5 +62,39 @@ void BM_CubicLossThenFirstAck(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_CubicLossThenFirstAck);
+
+// BBR (lib/tcp/bbr.hh): what the TCB calls on every ACK that delivers
+// octets, in ProbeBW on the same flow (an ACK of one segment every 10 us,
+// RTT samples of 10 ms once per round): the round check, the filter once a
+// round, the window.
+void BM_BbrDeliveryInProbeBw(benchmark::State& state) {
+    congestion_control c;
+    c.start(congestion_algorithm::bbr, mss);
+    time_point now{};
+    uint32_t delivered = 0;
+    seq_num edge{1}, next_round{1};
+    auto deliver = [&] {
+        now += 10us;
+        delivered += mss;
+        edge = edge + seq_len(mss);
+        if (!before(edge, next_round)) {
+            c.on_rtt(now, 10ms);
+            next_round = edge + seq_len(1000 * mss);
+        }
+        c.on_delivery({.now = to_micros32(now),
+                       .now_ms = to_ms32(now),
+                       .delivered = delivered,
+                       .delivered_edge = edge,
+                       .snd_nxt = edge + seq_len(1000 * mss),
+                       .inflight = 1000 * mss},
+                      mss);
+    };
+    while (c.bbr()->current() != bbr_model::phase::probe_bw) deliver();
+    for (auto _ : state) {
+        deliver();
+        benchmark::DoNotOptimize(c);
+    }
+}
+BENCHMARK(BM_BbrDeliveryInProbeBw);
 
 }  // namespace
