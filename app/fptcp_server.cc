@@ -216,7 +216,9 @@ void for_each_port_drop(const port::port_counters& c, Print print) {
     print("port_tx_unsent", c.tx_unsent);
 }
 
-void print_summary(std::vector<lcore_context>& lcores, const port::port_counters& port) {
+// With --pcap: frames written, and frames the capture could not copy or
+// write (missing from the file).
+void print_summary(std::vector<lcore_context>& lcores, const port::port_counters& port, const port::capture* pcap) {
     totals sum = sum_final(lcores);
     std::printf("fptcp-server: summary\n");
     std::printf("connections_opened: %lu\nconnections_closed: %lu\ntime_wait_reaped: %lu\ntime_wait_reopened: %lu\n",
@@ -231,6 +233,10 @@ void print_summary(std::vector<lcore_context>& lcores, const port::port_counters
     auto line = [](const std::string& name, uint64_t v) { std::printf("%s: %lu\n", name.c_str(), v); };
     for_each_port_drop(port, line);
     for_each_drop(sum_drops(lcores), line);
+    if (pcap) {
+        line("capture_written", pcap->written());
+        line("capture_missed", pcap->missed());
+    }
     std::fflush(stdout);
 }
 
@@ -356,7 +362,7 @@ int run(const app::server_options& opts, const port::port_spec& spec) {
     }
     main_loop(opts, lcores, clock);
     port::port_counters port = p->counters();  // read once: tx_unsent asks the kernel
-    print_summary(lcores, port);
+    print_summary(lcores, port, pcap.get());
     if (!opts.stats_json.empty()) write_json(opts.stats_json, lcores, port);
     if (grid) drain(*grid);
     return 0;

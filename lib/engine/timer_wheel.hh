@@ -109,10 +109,6 @@ public:
     std::size_t size() const { return _size; }
     uint32_t slot_count() const { return _nslots; }
     duration tick() const { return duration(_tick); }
-    // The first tick not yet fully drained.
-    uint64_t cursor() const { return _cursor; }
-    // The tick a deadline maps to.
-    uint64_t tick_of(time_point deadline) const { return tick_ceil(deadline); }
 
 private:
     uint64_t tick_ceil(time_point deadline) const {

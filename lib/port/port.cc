@@ -274,14 +274,15 @@ bool port::configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string&
     constexpr uint64_t tx_checksum = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
     _rx_checksum = (info.rx_offload_capa & rx_checksum) == rx_checksum;
     _tx_checksum = (info.tx_offload_capa & tx_checksum) == tx_checksum;
-    _tx_multi_segment = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    // Chained mbufs (send(rte_mbuf*) takes them) where the device offers it.
+    bool tx_multi_segment = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
     if (_rx_checksum) {
         conf.rxmode.offloads |= rx_checksum;
     }
     if (_tx_checksum) {
         conf.txmode.offloads |= tx_checksum;
     }
-    if (_tx_multi_segment) {
+    if (tx_multi_segment) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     }
     // RSS over IPv4/TCP with the symmetric key (hash_key_size may be larger

@@ -79,8 +79,6 @@ public:
     // l2_len/l3_len, TCP checksum field preset to the pseudo-header sum).
     bool rx_checksum_offload() const { return _rx_checksum; }
     bool tx_checksum_offload() const { return _tx_checksum; }
-    // TX accepts chained mbufs (RTE_ETH_TX_OFFLOAD_MULTI_SEGS offered).
-    bool tx_multi_segment() const { return _tx_multi_segment; }
     // RSS on (more than one RX queue and the device hashes IPv4/TCP) with
     // symmetric_rss_key(); the RETA is programmed as entry i -> queue
     // i % queues(), so queue = (hash % reta_size()) % queues().
@@ -111,7 +109,6 @@ private:
     bool _started = false;
     bool _rx_checksum = false;
     bool _tx_checksum = false;
-    bool _tx_multi_segment = false;
     bool _rss = false;
 };
 

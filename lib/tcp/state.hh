@@ -62,25 +62,4 @@ constexpr bool has_received_fin(tcp_state s) {
     return false;
 }
 
-// States in which our FIN has been queued or sent: the application can no
-// longer send.
-constexpr bool has_sent_fin(tcp_state s) {
-    switch (s) {
-    case tcp_state::fin_wait_1:
-    case tcp_state::fin_wait_2:
-    case tcp_state::closing:
-    case tcp_state::last_ack:
-    case tcp_state::time_wait:
-        return true;
-    case tcp_state::closed:
-    case tcp_state::listen:
-    case tcp_state::syn_sent:
-    case tcp_state::syn_received:
-    case tcp_state::established:
-    case tcp_state::close_wait:
-        return false;
-    }
-    return false;
-}
-
 }  // namespace fptcp::tcp
