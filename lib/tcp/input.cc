@@ -235,6 +235,7 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
     bool new_sack = _sack_ok && seg.options.sack_count > 0 && take_sack_blocks(now, seg, out);
     bool duplicate = is_duplicate_ack(seg, new_sack);  // before the window update it compares with
     bool advanced = after(seg.ack, _snd.una);
+    if (advanced && _sack_ok) forget_reneged_sacks(seg.ack, out);
     if (advanced) acknowledge(now, seg, sacked_before);
     if (advanced && watched_retransmission_overtaken()) detect_lost_retransmission(now, out);
     update_send_window(seg);

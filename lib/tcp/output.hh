@@ -42,6 +42,7 @@ struct tcp_counters {
     uint64_t lost_retransmits = 0;  // retransmissions found lost by SACKs of later data (RFC 8985 6.2)
     uint64_t dsacks_received = 0;   // the peer reported a duplicate: a spurious retransmission (RFC 2883)
     uint64_t spurious_recoveries = 0;  // fast recoveries undone: every retransmission was D-SACKed (RFC 3708)
+    uint64_t sack_renegings = 0;       // the peer dropped data it had SACKed; the scoreboard was cleared (RFC 2018 8)
     uint64_t challenge_acks = 0;
     uint64_t resets_out = 0;
     uint64_t syn_cookies_sent = 0;      // SYN-ACKs with a cookie, under a SYN flood (RFC 4987 3.6)

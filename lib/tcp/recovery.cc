@@ -116,6 +116,21 @@ bool tcb::watched_retransmission_overtaken() const {
     return _rxt_watch && after(_scoreboard.highest(_snd.una), _rxt_sent_max);
 }
 
+// RFC 2018 8: the cumulative ACK moved up to an octet the peer had SACKed
+// and stopped there. A peer that still held it would have acknowledged it
+// too, so it dropped what it SACKed (reneging, allowed to a receiver short
+// of memory): the scoreboard is cleared and sending goes back to the new
+// SND.UNA, so every octet from there goes again as cwnd allows (Linux's
+// tcp_check_sack_reneging goes back through a timeout). This is what makes
+// it safe to keep the scoreboard across timeouts (timers.cc).
+void tcb::forget_reneged_sacks(seq_num ack, tcp_output& out) {
+    if (_scoreboard.sacked_between(ack, ack + seq_len(1)) == 0) return;
+    ++out.counters.sack_renegings;
+    _scoreboard.clear();
+    _rxt_watch = false;
+    if (after(_snd.nxt, ack)) _snd.nxt = ack;
+}
+
 // RFC 3708 2 (spurious retransmission detection with D-SACK): the D-SACK
 // [left, right) reports a duplicate of octets resent in the last fast
 // recovery, so one of its retransmissions was not needed. Once none is

@@ -291,6 +291,7 @@ private:
     uint32_t congestion_room() const;
     uint32_t full_segment_payload() const;
     void note_latest_arrival(seq_num start);
+    void forget_reneged_sacks(seq_num ack, tcp_output& out);
     uint32_t pipe() const;
     delivery_sample delivery_now(time_point now) const;
     seq_num lost_boundary() const;
@@ -317,7 +318,7 @@ private:
     void on_persist_timeout(time_point now, tcp_output& out);
     void on_loss_probe_timeout(time_point now, tcp_output& out);
     void on_reorder_timeout(time_point now, tcp_output& out);
-    void forget_recovery_state(bool first_timeout);
+    void forget_recovery_state();
     void on_idle_timeout(time_point now, tcp_output& out);
     void refresh_idle_deadline(time_point now);
 

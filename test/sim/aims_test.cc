@@ -143,29 +143,28 @@ TEST(SimAims, SackGoodputAtLeastNonSackFromOnePercentLoss) {
 // over seeds 1-3, summed: at 5 % loss at most one RTO per 1,000 data
 // segments other than of a tail loss (sender_stats::tail_timeouts);
 // spurious retransmissions below 1 % of the segments; retransmissions at
-// most 1.3 times the data segments the link lost. With SACK, for NewReno
-// and CUBIC, they are plain tests. Without SACK (duplicate ACKs only, no
-// loss probe) they are not met, nor by BBR on the 1 ms path at 10 % (a
-// lost retransmission at the edge of the peer's window waits for the RTO:
-// docs/sim.md): those run only with FPTCP_SIM_AIMS=1.
-sender_stats lan_totals(const table_row& r) {
+// most 1.3 times the data segments the link lost. With SACK they are plain
+// tests (BBR's rows in SimLanBbr, below). Without SACK (duplicate ACKs
+// only, no loss probe) they are not met, and run only with
+// FPTCP_SIM_AIMS=1.
+sender_stats lan_totals(const table_row& r, uint64_t seeds = 3) {
     sender_stats t;
-    for (uint64_t seed = 1; seed <= 3; ++seed) {
+    for (uint64_t seed = 1; seed <= seeds; ++seed) {
         bulk_result b = run_bulk({.p = *r.p, .cc = r.cc, .sack = r.sack, .loss = r.loss, .seed = seed});
         EXPECT_EQ(b.mismatches, 0u);
         t = plus(t, b.sender);
     }
-    std::printf("[ sim      ] %s, seeds 1-3: %llu segments, %llu lost, %llu retransmitted (%llu spurious), "
+    std::printf("[ sim      ] %s, seeds 1-%llu: %llu segments, %llu lost, %llu retransmitted (%llu spurious), "
                 "%llu RTOs (%llu of a tail loss), %llu probes\n",
-                row_name(r).c_str(), static_cast<unsigned long long>(t.data_segments),
+                row_name(r).c_str(), static_cast<unsigned long long>(seeds),
+                static_cast<unsigned long long>(t.data_segments),
                 static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.retransmissions),
                 static_cast<unsigned long long>(t.spurious), static_cast<unsigned long long>(t.timeouts),
                 static_cast<unsigned long long>(t.tail_timeouts), static_cast<unsigned long long>(t.probes));
     return t;
 }
 
-void expect_lan_aims(const table_row& r) {
-    sender_stats t = lan_totals(r);
+void expect_lan_aims(const table_row& r, const sender_stats& t) {
     ASSERT_GT(t.data_segments, 0u);
     auto segments = static_cast<double>(t.data_segments);
     if (r.loss == 0.05) {
@@ -182,27 +181,25 @@ TEST_P(SimLanAims, FewRtosNoSpuriousRetransmissionsAndLittleMoreResentThanLost) 
         GTEST_SKIP() << "without SACK the aims are not met (docs/sim.md, \"LAN paths\"); FPTCP_SIM_AIMS=1 runs it";
     }
     if (GetParam().cc == congestion_algorithm::bbr && !aims_requested()) {
-        GTEST_SKIP() << "BBR meets them but on the 1 ms path at 10 % (docs/sim.md, \"LAN paths\"); SimLanBbr runs "
-                        "in CI; FPTCP_SIM_AIMS=1 runs this";
+        GTEST_SKIP() << "BBR's rows run in SimLanBbr, with seed 1 (three seeds take minutes under the sanitizers); "
+                        "FPTCP_SIM_AIMS=1 runs them here with seeds 1-3";
     }
-    expect_lan_aims(GetParam());
+    expect_lan_aims(GetParam(), lan_totals(GetParam()));
 }
 
 // BBR (bbr.hh) where NewReno and CUBIC are loss-bound: on both LAN paths at
-// 5 and 10 % loss, with SACK, it moves at least three times what CUBIC
-// moves (the loss table has 7 to 23 times), resends at most 1.3 times what
-// was lost, and keeps spurious retransmissions below 2 % (the aim's 1 %
-// holds but on the 1 ms path at 10 %: 1.3 %).
+// 5 and 10 % loss, with SACK, the LAN aims hold and it moves at least three
+// times what CUBIC moves (the loss table has 8 to 31 times). Seed 1 alone:
+// BBR moves so much that three seeds took three minutes under the
+// sanitizers (seeds 1-3 meet the aims too: FPTCP_SIM_AIMS=1, SimLanAims).
 class SimLanBbr : public ::testing::TestWithParam<table_row> {};
 
-TEST_P(SimLanBbr, KeepsItsRateUnderRandomLossAndResendsLittleMoreThanLost) {
+TEST_P(SimLanBbr, MeetsTheLanAimsAndKeepsItsRateUnderRandomLoss) {
     table_row cubic = GetParam();
     cubic.cc = congestion_algorithm::cubic;
-    sender_stats bbr = lan_totals(GetParam());
-    sender_stats loss_based = lan_totals(cubic);
-    EXPECT_GE(bbr.data_segments, 3 * loss_based.data_segments);
-    EXPECT_LE(static_cast<double>(bbr.retransmissions), 1.3 * static_cast<double>(bbr.lost));
-    EXPECT_LT(static_cast<double>(bbr.spurious), static_cast<double>(bbr.data_segments) / 50);
+    sender_stats bbr = lan_totals(GetParam(), 1);
+    expect_lan_aims(GetParam(), bbr);
+    EXPECT_GE(bbr.data_segments, 3 * lan_totals(cubic, 1).data_segments);
 }
 
 // The LAN rows of the table at 5 and 10 % loss.
