@@ -314,7 +314,9 @@ void tcb::transmit(time_point now, tcp_output& out) {
         restart_after_idle(now);
         bool sent = false;
         while (out.has_room_for_data() && send_data_segment(now, congestion_room(), out)) sent = true;
-        if (!before(_snd.nxt, data_end()) && congestion_room() >= _snd.mss) _cc.on_app_limited();
+        if (_cc.models_the_path() && !before(_snd.nxt, data_end()) && congestion_room() >= _snd.mss) {
+            _cc.on_app_limited();  // BBR: the application, not the path, limited this round
+        }
         // RFC 8985 7.2: the PTO restarts after new data went out; once per
         // burst, as Linux's tcp_schedule_loss_probe, not per segment.
         if (sent && _rtx_mode == rtx_mode::loss_probe) arm_retransmit(now);
