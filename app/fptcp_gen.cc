@@ -1,63 +1,37 @@
 // fptcp-gen: a load generator on the fptcp stack (docs/fptcp-gen.md). The
-// connecting workloads (crr, rr, stream) run one engine and one generator
-// per lcore: lcore 0 is the main thread (it also keeps time and prints the
+// connecting workloads (crr, rr, stream) run one stack and one generator
+// per lcore (fptcp::runtime): lcore 0 is the main thread (it also keeps time and prints the
 // live line), the others are EAL workers; `--warmup` seconds unmeasured, then
 // `--duration` seconds measured, then a summary with latency percentiles
-// (and --json). syn-flood runs on one lcore, straight on the port.
-
-#include <rte_cycles.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
-#include <rte_mbuf.h>
+// (and --json). syn-flood runs on one lcore, straight on the port
+// (fptcp::syn_flood).
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <vector>
 
 #include "app/gen_options.hh"
-#include "app/gen_syn_flood.hh"
 #include "app/gen_workload.hh"
 #include "app/histogram.hh"
 #include "app/server_options.hh"
-#include "engine/engine.hh"
-#include "port/eal.hh"
-#include "port/port.hh"
+#include "fptcp/fptcp.hh"
 
 namespace {
 
 using namespace fptcp;
-using tcp::time_point;
-
-volatile std::sig_atomic_t stop_requested = 0;
-void request_stop(int) { stop_requested = 1; }
 
 int fail(int code, const std::string& message) {
     std::fprintf(stderr, "fptcp-gen: %s\n", message.c_str());
     return code;
 }
 
-// The TSC since start, in nanoseconds (the latencies) and microseconds (the
-// engines); set before any lcore starts, read-only afterwards.
-uint64_t tsc_start = 0;
-double ns_per_cycle = 1;
-
-uint64_t now_ns() {
-    return static_cast<uint64_t>(static_cast<double>(rte_rdtsc() - tsc_start) * ns_per_cycle);
-}
-
-time_point engine_now(uint64_t ns) {
-    return time_point(tcp::duration(static_cast<int64_t>(ns / 1000)));
-}
-
 constexpr uint64_t second = 1'000'000'000;
 
-// The run's phase, set by the main lcore and read once per loop by all.
-enum class run_phase : uint8_t { warmup, measuring, stopping };
+// The run's phase, set by lcore 0 and read once per loop by all.
+enum class run_phase : uint8_t { warmup, measuring };
 std::atomic<run_phase> phase{run_phase::warmup};
 
 // ---------------------------------------------------------------------------
@@ -136,7 +110,7 @@ bool write_json(const std::string& path, const app::gen_options& opts, const res
 }
 
 // ---------------------------------------------------------------------------
-// Connecting workloads, one engine and one generator per lcore
+// Connecting workloads, one stack and one generator per lcore
 
 // What the live line shows, published once a second by each lcore (relaxed
 // atomics: the only cross-lcore reads, off the packet path).
@@ -147,9 +121,10 @@ struct live {
 
 struct lcore_context {
     std::unique_ptr<app::generator> generator;
-    std::unique_ptr<engine::engine> engine;
+    stack* lcore_stack = nullptr;
     uint64_t retransmits_before = 0;  // when measuring started
     bool measuring = false;
+    uint64_t next_publish_ns = 0;
     std::array<std::atomic<uint64_t>, live::fields> published{};
 
     void publish() {
@@ -158,34 +133,20 @@ struct lcore_context {
         for (std::size_t i = 0; i < live::fields; ++i) published[i].store(v[i], std::memory_order_relaxed);
     }
 
-    // One loop iteration; false once the run stops.
-    bool step() {
-        run_phase now_phase = phase.load(std::memory_order_relaxed);
-        if (now_phase == run_phase::stopping) return false;
-        if (now_phase == run_phase::measuring && !measuring) {
+    // After each poll of this lcore's stack.
+    void tick(const runtime& rt, time_point now) {
+        if (!measuring && phase.load(std::memory_order_relaxed) == run_phase::measuring) {
             measuring = true;
             generator->start_measuring();
-            retransmits_before = engine->tcp_counters().retransmits;
+            retransmits_before = lcore_stack->snapshot()[counter::retransmits];
         }
-        time_point t = engine_now(now_ns());
-        engine->poll(t);
-        generator->top_up(*engine, t);
-        return true;
+        generator->top_up(*lcore_stack, now);
+        if (uint64_t ns = rt.now_ns(); ns >= next_publish_ns) {
+            publish();
+            next_publish_ns = ns + second;
+        }
     }
 };
-
-int worker_loop(void* arg) {
-    auto& ctx = *static_cast<lcore_context*>(arg);
-    uint64_t next_publish = 0;
-    while (ctx.step()) {
-        if (uint64_t ns = now_ns(); ns >= next_publish) {
-            ctx.publish();
-            next_publish = ns + second;
-        }
-    }
-    ctx.publish();
-    return 0;
-}
 
 live sum_published(std::vector<lcore_context>& lcores) {
     std::array<uint64_t, live::fields> sum{};
@@ -208,33 +169,40 @@ void print_live(const app::gen_options& opts, uint64_t ns, const live& now, cons
     std::fflush(stdout);
 }
 
-// Lcore 0's loop, plus the clock of the run: returns the measured seconds.
-double main_loop(const app::gen_options& opts, std::vector<lcore_context>& lcores) {
-    uint64_t start = now_ns();
-    uint64_t warmup_end = start + opts.warmup_s * second, end = warmup_end + opts.duration_s * second;
-    uint64_t next_status = start + second, measure_start = start;
-    live before;
-    lcore_context& self = lcores[0];
-    if (opts.warmup_s == 0) phase.store(run_phase::measuring, std::memory_order_relaxed);
-    uint64_t ns = start;
-    while (self.step()) {
-        ns = now_ns();
-        if (phase.load(std::memory_order_relaxed) == run_phase::warmup && ns >= warmup_end) {
-            phase.store(run_phase::measuring, std::memory_order_relaxed);
-            measure_start = ns;
-        }
-        if (ns >= end || stop_requested != 0) phase.store(run_phase::stopping, std::memory_order_relaxed);
-        if (ns >= next_status) {
-            self.publish();
-            live t = sum_published(lcores);
-            if (!opts.quiet) print_live(opts, ns - start, t, before, ns > warmup_end);
-            before = t;
-            next_status += second;
-        }
+// Lcore 0's own tick: the phases of the run and the live line.
+class run_clock {
+public:
+    run_clock(runtime& rt, const app::gen_options& opts, std::vector<lcore_context>& lcores)
+        : _rt(rt), _opts(opts), _lcores(lcores), _start(rt.now_ns()), _warmup_end(_start + opts.warmup_s * second),
+          _end(_warmup_end + opts.duration_s * second), _next_status(_start + second), _measure_start(_start) {
+        phase.store(opts.warmup_s == 0 ? run_phase::measuring : run_phase::warmup, std::memory_order_relaxed);
     }
-    rte_eal_mp_wait_lcore();
-    return std::max(static_cast<double>(ns - measure_start) / 1e9, 1e-9);
-}
+
+    void tick() {
+        uint64_t ns = _rt.now_ns();
+        _last = ns;
+        if (phase.load(std::memory_order_relaxed) == run_phase::warmup && ns >= _warmup_end) {
+            phase.store(run_phase::measuring, std::memory_order_relaxed);
+            _measure_start = ns;
+        }
+        if (ns >= _end) _rt.stop();
+        if (ns < _next_status) return;
+        _lcores[0].publish();
+        live t = sum_published(_lcores);
+        if (!_opts.quiet) print_live(_opts, ns - _start, t, _before, ns > _warmup_end);
+        _before = t;
+        _next_status += second;
+    }
+
+    double measured_seconds() const { return std::max(static_cast<double>(_last - _measure_start) / 1e9, 1e-9); }
+
+private:
+    runtime& _rt;
+    const app::gen_options& _opts;
+    std::vector<lcore_context>& _lcores;
+    uint64_t _start, _warmup_end, _end, _next_status, _measure_start, _last = 0;
+    live _before;
+};
 
 results collect(std::vector<lcore_context>& lcores, double seconds) {
     results r;
@@ -247,7 +215,7 @@ results collect(std::vector<lcore_context>& lcores, double seconds) {
         for (std::size_t i = 0; i < m.errors.size(); ++i) r.counts.errors[i] += m.errors[i];
         r.connect_latency.merge(l.generator->connect_latency());
         r.request_latency.merge(l.generator->request_latency());
-        r.retransmits += l.engine->tcp_counters().retransmits - l.retransmits_before;
+        r.retransmits += l.lcore_stack->snapshot()[counter::retransmits] - l.retransmits_before;
     }
     return r;
 }
@@ -257,47 +225,27 @@ uint64_t share_of(uint64_t total, uint16_t i, uint16_t n) {
     return total / n + (i < total % n ? 1 : 0);
 }
 
-std::string start_engines(const app::gen_options& opts, port::port& p, engine::mailbox_grid* grid,
-                          std::vector<lcore_context>& lcores) {
+std::string start_stacks(const app::gen_options& opts, runtime& rt, std::vector<lcore_context>& lcores) {
     uint16_t n = opts.lcores;
-    if (p.tx_queues() < n) {
-        return "port " + opts.port + " offers " + std::to_string(p.tx_queues()) + " TX queues, --lcores needs " +
-               std::to_string(n);
-    }
-    bool rss_spreads_flows = p.rss() && p.queues() >= n;
     for (uint16_t i = 0; i < n; ++i) {
         app::generator_share share{static_cast<uint32_t>(share_of(opts.concurrency, i, n)),
                                    static_cast<double>(opts.rate) / n};
         if (share.concurrency == 0) return "--concurrency must be at least --lcores";
+        stack_settings s;
         // Every connection in flight, plus room for those still closing.
-        uint32_t max_connections = share.concurrency + share.concurrency / 4 + 64;
-        engine::engine_settings s;
+        s.max_connections = share.concurrency + share.concurrency / 4 + 64;
         s.ip = opts.ip;
         s.prefix = opts.prefix;
         s.gateway = opts.gateway;
-        s.max_connections = max_connections;
         s.source_ips = opts.source_ips.count;
         s.first_source_port = opts.source_ports.first;
         s.source_ports = opts.source_ports.count;
-        s.queue = i;
-        s.poll_rx = i < p.queues();
-        s.mailboxes = grid;
-        s.dispatch_tcp = grid != nullptr && !rss_spreads_flows;
         lcore_context& l = lcores[i];
-        l.generator = std::make_unique<app::generator>(opts, share, max_connections, now_ns);
+        l.generator = std::make_unique<app::generator>(opts, share, s.max_connections, rt);
         std::string error;
-        l.engine = engine::engine::create(p, s, *l.generator, error);
-        if (!l.engine) return error;
+        if (!(l.lcore_stack = rt.create_stack(i, *l.generator, s, error))) return error;
     }
     return {};
-}
-
-void drain(engine::mailbox_grid& grid) {
-    for (uint16_t from = 0; from < grid.lcores(); ++from) {
-        for (uint16_t to = 0; to < grid.lcores(); ++to) {
-            grid.between(from, to).consume_all([](rte_mbuf* m) { rte_pktmbuf_free(m); });
-        }
-    }
 }
 
 void announce(const app::gen_options& opts) {
@@ -310,28 +258,24 @@ void announce(const app::gen_options& opts) {
     std::fflush(stdout);
 }
 
-int run_connecting(const app::gen_options& opts, port::port& p) {
-    std::unique_ptr<engine::mailbox_grid> grid;
-    if (opts.lcores > 1) grid = std::make_unique<engine::mailbox_grid>(opts.lcores);
+int run_connecting(const app::gen_options& opts, runtime& rt) {
     std::vector<lcore_context> lcores(opts.lcores);
-    if (std::string error = start_engines(opts, p, grid.get(), lcores); !error.empty()) return fail(1, error);
-    p.wait_for_link(3000);  // a memif peer may still be connecting
+    if (std::string error = start_stacks(opts, rt, lcores); !error.empty()) return fail(1, error);
+    rt.wait_for_link(3000);  // a memif peer may still be connecting
     announce(opts);
-    unsigned worker = 1, lcore_id = 0;
-    RTE_LCORE_FOREACH_WORKER(lcore_id) {
-        if (worker < lcores.size()) rte_eal_remote_launch(worker_loop, &lcores[worker++], lcore_id);
-    }
-    double seconds = main_loop(opts, lcores);
+    run_clock clock(rt, opts, lcores);
+    rt.run([&](uint16_t lcore, time_point now) {
+        lcores[lcore].tick(rt, now);
+        if (lcore == 0) clock.tick();
+    });
     // The results are printed before the connections still open are aborted.
-    results r = collect(lcores, seconds);
+    results r = collect(lcores, clock.measured_seconds());
     print_summary(opts, r);
     bool json_ok = opts.json.empty() || write_json(opts.json, opts, r);
     for (auto& l : lcores) l.generator->abort_all();
     for (int i = 0; i < 100; ++i) {
-        for (auto& l : lcores) l.engine->poll(engine_now(now_ns()));  // send the RSTs
+        for (auto& l : lcores) l.lcore_stack->poll(rt.now());  // send the RSTs
     }
-    lcores.clear();
-    if (grid) drain(*grid);
     if (!json_ok) return fail(1, "--json: cannot write " + opts.json);
     return 0;
 }
@@ -339,7 +283,7 @@ int run_connecting(const app::gen_options& opts, port::port& p) {
 // ---------------------------------------------------------------------------
 // syn-flood
 
-void print_flood_summary(const app::gen_options& opts, const app::syn_flood_counts& m, double seconds) {
+void print_flood_summary(const app::gen_options& opts, const syn_flood_counts& m, double seconds) {
     auto rate = [&](uint64_t n) { return static_cast<double>(n) / seconds; };
     std::printf("fptcp-gen: summary\nworkload: syn-flood\nrate: %lu\nsources: %u addresses x %u ports\nmeasured_s: %.3f\n",
                 opts.rate, opts.source_ips.count, opts.source_ports.count, seconds);
@@ -349,7 +293,7 @@ void print_flood_summary(const app::gen_options& opts, const app::syn_flood_coun
     std::fflush(stdout);
 }
 
-bool write_flood_json(const std::string& path, const app::gen_options& opts, const app::syn_flood_counts& m,
+bool write_flood_json(const std::string& path, const app::gen_options& opts, const syn_flood_counts& m,
                       double seconds) {
     std::ofstream f(path);
     f << "{\"workload\": \"syn-flood\", \"rate\": " << opts.rate << ", \"source_ips\": " << opts.source_ips.count
@@ -360,26 +304,43 @@ bool write_flood_json(const std::string& path, const app::gen_options& opts, con
     return static_cast<bool>(f);
 }
 
-int run_syn_flood(const app::gen_options& opts, port::port& p) {
-    p.wait_for_link(3000);
-    app::syn_flood flood(opts, p, now_ns);
-    if (!flood.resolve_server(3 * second)) return fail(1, "the server (or gateway) does not answer ARP");
+syn_flood_settings flood_settings_of(const app::gen_options& opts) {
+    syn_flood_settings s;
+    s.ip = opts.ip;
+    s.prefix = opts.prefix;
+    s.gateway = opts.gateway;
+    s.server_ip = opts.server_ip;
+    s.server_port = opts.server_port;
+    s.first_source_ip = opts.source_ips.first;
+    s.source_ips = opts.source_ips.count;
+    s.first_source_port = opts.source_ports.first;
+    s.source_ports = opts.source_ports.count;
+    s.rate = opts.rate;
+    return s;
+}
+
+int run_syn_flood(const app::gen_options& opts, runtime& rt) {
+    std::string error;
+    std::unique_ptr<syn_flood> flood = syn_flood::create(rt, flood_settings_of(opts), error);
+    if (!flood) return fail(2, error);
+    rt.wait_for_link(3000);
+    if (!flood->resolve_server(3 * second)) return fail(1, "the server (or gateway) does not answer ARP");
     announce(opts);
-    uint64_t start = now_ns();
+    uint64_t start = rt.now_ns();
     uint64_t warmup_end = start + opts.warmup_s * second, end = warmup_end + opts.duration_s * second;
     uint64_t next_status = start + second, measure_start = start, ns = start;
     bool measuring = false;
-    app::syn_flood_counts before;
-    while (ns < end && stop_requested == 0) {
-        flood.poll();
-        ns = now_ns();
+    syn_flood_counts before;
+    while (ns < end && !rt.stopping()) {
+        flood->poll();
+        ns = rt.now_ns();
         if (!measuring && ns >= warmup_end) {
-            flood.start_measuring();
+            flood->start_measuring();
             measuring = true;
             measure_start = ns;
         }
         if (ns >= next_status) {
-            const app::syn_flood_counts& t = flood.total();
+            const syn_flood_counts& t = flood->total();
             if (!opts.quiet) {
                 std::printf("t=%lus syn/s=%lu syn_ack/s=%lu rst/s=%lu tx_dropped=%lu%s\n", (ns - start) / second,
                             t.syns - before.syns, t.syn_acks - before.syn_acks, t.resets - before.resets,
@@ -391,24 +352,20 @@ int run_syn_flood(const app::gen_options& opts, port::port& p) {
         }
     }
     double seconds = std::max(static_cast<double>(ns - measure_start) / 1e9, 1e-9);
-    print_flood_summary(opts, flood.measured(), seconds);
-    if (!opts.json.empty() && !write_flood_json(opts.json, opts, flood.measured(), seconds)) {
+    print_flood_summary(opts, flood->measured(), seconds);
+    if (!opts.json.empty() && !write_flood_json(opts.json, opts, flood->measured(), seconds)) {
         return fail(1, "--json: cannot write " + opts.json);
     }
     return 0;
 }
 
-int run(const app::gen_options& opts, const port::port_spec& spec) {
-    std::string error;
-    std::unique_ptr<port::port> p =
-        port::port::open(spec, 0, port::port_settings{.rx_queues = opts.lcores, .tx_queues = opts.lcores}, error);
-    if (!p) return fail(1, error);
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
-    tsc_start = rte_rdtsc();
-    ns_per_cycle = 1e9 / static_cast<double>(rte_get_tsc_hz());
-    if (opts.workload == app::gen_workload::syn_flood) return run_syn_flood(opts, *p);
-    return run_connecting(opts, *p);
+runtime_settings runtime_settings_of(const app::gen_options& opts) {
+    runtime_settings r;
+    int cpu = opts.cpu >= 0 ? opts.cpu : default_peer_cpu();
+    r.port = opts.port;
+    r.cpus = opts.lcores == 1 ? std::to_string(cpu) : std::to_string(cpu) + "-" + std::to_string(cpu + opts.lcores - 1);
+    r.eal = opts.eal;
+    return r;
 }
 
 }  // namespace
@@ -421,19 +378,11 @@ int main(int argc, char** argv) {
     }
     if (!parsed.options) return fail(2, parsed.error);
     const app::gen_options& opts = *parsed.options;
-
+    runtime_settings settings = runtime_settings_of(opts);
     std::string error;
-    std::optional<port::port_spec> spec = port::parse_port_spec(opts.port, error);
-    if (!spec) return fail(2, "--port: " + error);
-
-    int cpu = opts.cpu >= 0 ? opts.cpu : port::default_peer_cpu();
-    port::eal_settings eal;
-    eal.ports.push_back(*spec);
-    eal.lcores = opts.lcores == 1 ? std::to_string(cpu) : std::to_string(cpu) + "-" + std::to_string(cpu + opts.lcores - 1);
-    eal.queues = opts.lcores;
-    eal.passthrough = opts.eal;
-    if (error = port::start_eal(eal, argv[0]); !error.empty()) return fail(1, error);
-    int code = run(opts, *spec);
-    port::stop_eal();
-    return code;
+    if (error = runtime::check(settings); !error.empty()) return fail(2, app::with_option_names(error));
+    std::unique_ptr<runtime> rt = runtime::start(settings, argv[0], error);
+    if (!rt) return fail(1, app::with_option_names(error));
+    if (opts.workload == app::gen_workload::syn_flood) return run_syn_flood(opts, *rt);
+    return run_connecting(opts, *rt);
 }

@@ -51,10 +51,10 @@ std::string_view to_string(gen_error e) {
     return "?";
 }
 
-generator::generator(const gen_options& opts, generator_share share, uint32_t max_connections, clock_fn now_ns)
+generator::generator(const gen_options& opts, generator_share share, uint32_t max_connections, const runtime& clock)
     : _opts(opts),
       _share(share),
-      _now_ns(now_ns),
+      _clock(clock),
       _request(build_request(opts)),
       _states(max_connections),
       _idle(max_connections),
@@ -79,8 +79,8 @@ void generator::count_bytes(uint64_t n) {
     if (_measuring) _measured.bytes += n;
 }
 
-bool generator::open_connection(engine::engine& e, tcp::time_point now) {
-    engine::connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
+bool generator::open_connection(stack& e, time_point now) {
+    connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
     if (c == nullptr) {
         count_error(gen_error::no_port);
         return false;
@@ -88,11 +88,11 @@ bool generator::open_connection(engine::engine& e, tcp::time_point now) {
     ++_in_flight;
     ++_connecting;
     _states[c->slot()] = conn_state{.ph = phase::connecting, .queued = _states[c->slot()].queued,
-                                    .started_ns = _now_ns(), .conn = c};
+                                    .started_ns = _clock.now_ns(), .conn = c};
     return true;
 }
 
-void generator::top_up(engine::engine& e, tcp::time_point now) {
+void generator::top_up(stack& e, time_point now) {
     if (!_running) return;
     bool opens_on_schedule = _interval_ns != 0 && _opts.workload == gen_workload::crr;
     if (!opens_on_schedule) {
@@ -104,8 +104,8 @@ void generator::top_up(engine::engine& e, tcp::time_point now) {
 
 // Open loop: one start per interval that has begun; a start that finds no
 // room is not retried (it counts as overload), so the offered load stays.
-void generator::run_schedule(engine::engine& e, tcp::time_point now) {
-    uint64_t ns = _now_ns();
+void generator::run_schedule(stack& e, time_point now) {
+    uint64_t ns = _clock.now_ns();
     if (_next_start_ns == 0) _next_start_ns = ns;
     while (_next_start_ns <= ns) {
         uint64_t slot = _next_start_ns;
@@ -136,7 +136,7 @@ bool generator::start_idle_request(uint64_t started_ns) {
     return false;
 }
 
-void generator::make_idle(engine::connection& c, conn_state& s) {
+void generator::make_idle(connection& c, conn_state& s) {
     s.ph = phase::waiting;
     if (s.queued) return;
     s.queued = true;
@@ -153,10 +153,10 @@ void generator::abort_all() {
     }
 }
 
-void generator::on_open(engine::connection& c) {
+void generator::on_open(connection& c) {
     conn_state& s = state_of(c);
     --_connecting;
-    if (_measuring) _connect_latency.record(_now_ns() - s.started_ns);
+    if (_measuring) _connect_latency.record(_clock.now_ns() - s.started_ns);
     if (_opts.workload != gen_workload::crr) {
         ++_total.connections;
         if (_measuring) ++_measured.connections;
@@ -176,10 +176,10 @@ void generator::on_open(engine::connection& c) {
     case gen_workload::syn_flood:
         break;
     }
-    start_request(c, s, _now_ns());
+    start_request(c, s, _clock.now_ns());
 }
 
-void generator::start_request(engine::connection& c, conn_state& s, uint64_t started_ns) {
+void generator::start_request(connection& c, conn_state& s, uint64_t started_ns) {
     s.ph = phase::active;
     s.header_done = false;
     s.until_close = false;
@@ -189,7 +189,7 @@ void generator::start_request(engine::connection& c, conn_state& s, uint64_t sta
     push_request(c, s);
 }
 
-void generator::push_request(engine::connection& c, conn_state& s) {
+void generator::push_request(connection& c, conn_state& s) {
     while (s.request_left > 0) {
         std::size_t offset = _request.size() - s.request_left;
         uint32_t n = c.send(std::span(reinterpret_cast<const uint8_t*>(_request.data()) + offset, s.request_left));
@@ -199,12 +199,12 @@ void generator::push_request(engine::connection& c, conn_state& s) {
 }
 
 // stream, send: fills the send buffer with the pattern, again and again.
-void generator::push_stream(engine::connection& c) {
+void generator::push_stream(connection& c) {
     auto pattern = std::span(reinterpret_cast<const uint8_t*>(_request.data()), _request.size());
     for (uint32_t n = c.send(pattern); n > 0; n = c.send(pattern)) count_bytes(n);
 }
 
-void generator::on_writable(engine::connection& c) {
+void generator::on_writable(connection& c) {
     conn_state& s = state_of(c);
     if (s.ph != phase::active) return;
     if (_opts.workload == gen_workload::stream) {
@@ -216,7 +216,7 @@ void generator::on_writable(engine::connection& c) {
 
 // RFC 9112 2.1 / 6.3: status line, header fields, empty line; the body is
 // Content-Length bytes, or (without it) everything until the server closes.
-bool generator::read_http_header(engine::connection& c, conn_state& s) {
+bool generator::read_http_header(connection& c, conn_state& s) {
     std::array<char, max_response_header> buf;
     std::string_view data = c.peek(buf);
     std::size_t end = data.find("\r\n\r\n");
@@ -242,7 +242,7 @@ bool generator::read_http_header(engine::connection& c, conn_state& s) {
     return true;
 }
 
-void generator::on_data(engine::connection& c) {
+void generator::on_data(connection& c) {
     conn_state& s = state_of(c);
     if (_opts.workload == gen_workload::stream) {
         uint32_t n = c.readable_size();
@@ -271,15 +271,15 @@ void generator::on_data(engine::connection& c) {
     if (!s.until_close && s.expected == 0 && s.request_left == 0) response_complete(c, s);
 }
 
-void generator::response_complete(engine::connection& c, conn_state& s) {
-    if (_measuring) _request_latency.record(_now_ns() - s.started_ns);
+void generator::response_complete(connection& c, conn_state& s) {
+    if (_measuring) _request_latency.record(_clock.now_ns() - s.started_ns);
     ++_total.requests;
     if (_measuring) ++_measured.requests;
     if (_opts.workload == gen_workload::rr) {
         if (_interval_ns != 0) {
             make_idle(c, s);
         } else {
-            start_request(c, s, _now_ns());
+            start_request(c, s, _clock.now_ns());
         }
         return;
     }
@@ -289,7 +289,7 @@ void generator::response_complete(engine::connection& c, conn_state& s) {
     if (!_opts.http || s.peer_closed) c.close();
 }
 
-void generator::on_peer_closed(engine::connection& c) {
+void generator::on_peer_closed(connection& c) {
     conn_state& s = state_of(c);
     s.peer_closed = true;
     switch (s.ph) {
@@ -314,7 +314,7 @@ void generator::on_peer_closed(engine::connection& c) {
     }
 }
 
-void generator::on_closed(engine::connection& c, close_reason r) {
+void generator::on_closed(connection& c, close_reason r) {
     conn_state& s = state_of(c);
     --_in_flight;
     bool connecting = s.ph == phase::connecting;

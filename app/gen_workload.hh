@@ -24,7 +24,7 @@
 
 #include "app/gen_options.hh"
 #include "app/histogram.hh"
-#include "engine/engine.hh"
+#include "fptcp/fptcp.hh"
 
 namespace fptcp::app {
 
@@ -64,24 +64,23 @@ struct generator_share {
     double rate = 0;  // 0: closed loop
 };
 
-class generator final : public engine::handler {
+class generator final : public handler {
 public:
-    // `now_ns` is the generator's clock (nanoseconds, monotonic).
-    using clock_fn = uint64_t (*)();
-    generator(const gen_options& opts, generator_share share, uint32_t max_connections, clock_fn now_ns);
+    // `clock` gives the generator's time (runtime::now_ns()).
+    generator(const gen_options& opts, generator_share share, uint32_t max_connections, const runtime& clock);
 
     // Opens connections (and, open loop, starts requests) as the loop and
     // the schedule ask; call after each poll while running.
-    void top_up(engine::engine& e, tcp::time_point now);
+    void top_up(stack& e, time_point now);
     // Stops opening connections; those open are aborted by abort_all().
     void stop() { _running = false; }
     void abort_all();
 
-    void on_open(engine::connection& c) override;
-    void on_data(engine::connection& c) override;
-    void on_writable(engine::connection& c) override;
-    void on_peer_closed(engine::connection& c) override;
-    void on_closed(engine::connection& c, close_reason r) override;
+    void on_open(connection& c) override;
+    void on_data(connection& c) override;
+    void on_writable(connection& c) override;
+    void on_peer_closed(connection& c) override;
+    void on_closed(connection& c, close_reason r) override;
 
     // Results: start_measuring() at the end of the warm-up starts them.
     void start_measuring();
@@ -103,26 +102,26 @@ private:
         uint32_t request_left = 0;  // request bytes not yet accepted by send()
         uint64_t expected = 0;      // response bytes (body, in http) still to come
         uint64_t started_ns = 0;    // connect() or the request's start
-        engine::connection* conn = nullptr;
+        connection* conn = nullptr;
     };
 
-    bool open_connection(engine::engine& e, tcp::time_point now);
-    void run_schedule(engine::engine& e, tcp::time_point now);
+    bool open_connection(stack& e, time_point now);
+    void run_schedule(stack& e, time_point now);
     bool start_idle_request(uint64_t started_ns);
-    void make_idle(engine::connection& c, conn_state& s);
-    void start_request(engine::connection& c, conn_state& s, uint64_t started_ns);
-    void push_request(engine::connection& c, conn_state& s);
-    void push_stream(engine::connection& c);
-    void response_complete(engine::connection& c, conn_state& s);
+    void make_idle(connection& c, conn_state& s);
+    void start_request(connection& c, conn_state& s, uint64_t started_ns);
+    void push_request(connection& c, conn_state& s);
+    void push_stream(connection& c);
+    void response_complete(connection& c, conn_state& s);
     // http: parses the header when complete; false on a bad response.
-    bool read_http_header(engine::connection& c, conn_state& s);
+    bool read_http_header(connection& c, conn_state& s);
     void count_error(gen_error e);
     void count_bytes(uint64_t n);
-    conn_state& state_of(const engine::connection& c) { return _states[c.slot()]; }
+    conn_state& state_of(const connection& c) { return _states[c.slot()]; }
 
     const gen_options& _opts;
     generator_share _share;
-    clock_fn _now_ns;
+    const runtime& _clock;
     tcp_config _tcp;
     std::string _request;  // one request (or the stream's pattern), built once
     std::vector<conn_state> _states;

@@ -47,7 +47,7 @@ server_handler::server_handler(const server_options& opts, uint32_t max_connecti
     for (std::size_t i = 0; i < _body.size(); ++i) _body[i] = static_cast<uint8_t>('a' + i % 26);
 }
 
-void server_handler::on_open(engine::connection& c) {
+void server_handler::on_open(connection& c) {
     conn_state& s = state_of(c);
     s = conn_state{};
     if (_opts.mode == server_mode::source) {
@@ -56,7 +56,7 @@ void server_handler::on_open(engine::connection& c) {
     }
 }
 
-void server_handler::on_data(engine::connection& c) {
+void server_handler::on_data(connection& c) {
     conn_state& s = state_of(c);
     switch (_opts.mode) {
     case server_mode::http:
@@ -72,7 +72,7 @@ void server_handler::on_data(engine::connection& c) {
     }
 }
 
-void server_handler::on_writable(engine::connection& c) {
+void server_handler::on_writable(connection& c) {
     conn_state& s = state_of(c);
     switch (_opts.mode) {
     case server_mode::http:
@@ -90,7 +90,7 @@ void server_handler::on_writable(engine::connection& c) {
     }
 }
 
-void server_handler::on_peer_closed(engine::connection& c) {
+void server_handler::on_peer_closed(connection& c) {
     conn_state& s = state_of(c);
     s.peer_done = true;
     switch (_opts.mode) {
@@ -108,13 +108,13 @@ void server_handler::on_peer_closed(engine::connection& c) {
     }
 }
 
-void server_handler::on_closed(engine::connection&, close_reason r) {
+void server_handler::on_closed(connection&, close_reason r) {
     ++_closed[static_cast<std::size_t>(r)];
 }
 
 // Answers every complete request in the receive buffer, one response at a
 // time (a long body continues from on_writable).
-void server_handler::serve_http(engine::connection& c, conn_state& s) {
+void server_handler::serve_http(connection& c, conn_state& s) {
     std::array<char, max_request_header> buf;
     while (s.to_send == 0 && !s.close_after) {
         std::string_view data = c.peek(buf);
@@ -136,7 +136,7 @@ void server_handler::serve_http(engine::connection& c, conn_state& s) {
 
 // Queues as much of the pending body as fits; closes when a "Connection:
 // close" response (or one the peer half-closed after) is fully queued.
-void server_handler::push(engine::connection& c, conn_state& s) {
+void server_handler::push(connection& c, conn_state& s) {
     while (s.to_send > 0) {
         std::size_t chunk = static_cast<std::size_t>(std::min<uint64_t>(s.to_send, _body.size()));
         uint32_t n = c.send(std::span(_body).first(chunk));
@@ -146,7 +146,7 @@ void server_handler::push(engine::connection& c, conn_state& s) {
     if (s.close_after || (_opts.mode == server_mode::source && s.to_send == 0)) c.close();
 }
 
-void server_handler::echo(engine::connection& c, conn_state& s) {
+void server_handler::echo(connection& c, conn_state& s) {
     for (;;) {
         auto parts = c.readable();
         std::span<const uint8_t> first = parts[0].empty() ? parts[1] : parts[0];

@@ -19,15 +19,15 @@
 
 namespace fptcp::app {
 
-class server_handler final : public engine::handler {
+class server_handler final : public handler {
 public:
     server_handler(const server_options& opts, uint32_t max_connections);
 
-    void on_open(engine::connection& c) override;
-    void on_data(engine::connection& c) override;
-    void on_writable(engine::connection& c) override;
-    void on_peer_closed(engine::connection& c) override;
-    void on_closed(engine::connection& c, close_reason r) override;
+    void on_open(connection& c) override;
+    void on_data(connection& c) override;
+    void on_writable(connection& c) override;
+    void on_peer_closed(connection& c) override;
+    void on_closed(connection& c, close_reason r) override;
 
     uint64_t requests() const { return _requests; }
     uint64_t closed(close_reason r) const { return _closed[static_cast<std::size_t>(r)]; }
@@ -39,10 +39,10 @@ private:
         bool peer_done = false;    // the peer's FIN arrived
     };
 
-    void serve_http(engine::connection& c, conn_state& s);
-    void echo(engine::connection& c, conn_state& s);
-    void push(engine::connection& c, conn_state& s);
-    conn_state& state_of(const engine::connection& c) { return _states[c.slot()]; }
+    void serve_http(connection& c, conn_state& s);
+    void echo(connection& c, conn_state& s);
+    void push(connection& c, conn_state& s);
+    conn_state& state_of(const connection& c) { return _states[c.slot()]; }
 
     const server_options& _opts;
     std::string _header_keep_alive;

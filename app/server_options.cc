@@ -221,13 +221,13 @@ std::optional<uint32_t> parse_percent(std::string_view text) {
     if (!units || !decimals) return std::nullopt;
     for (size_t i = fraction.size(); i < 4; ++i) *decimals *= 10;
     uint64_t ppm = *units * 10000 + *decimals;
-    if (ppm > engine::fault_rates::certain) return std::nullopt;
+    if (ppm > fault_rates::certain) return std::nullopt;
     return static_cast<uint32_t>(ppm);
 }
 
 // "drop=P%,dup=P%,reorder=P%" (any of them, each once) or "none".
-std::string parse_fault_rates(std::string_view text, engine::fault_rates& rates) {
-    engine::fault_rates parsed;
+std::string parse_fault_rates(std::string_view text, fault_rates& rates) {
+    fault_rates parsed;
     if (text == "none") {
         rates = parsed;
         return {};
@@ -740,6 +740,14 @@ parse_outcome parse_server_options(int argc, const char* const* argv) {
     } catch (const std::exception& e) {  // std::bad_alloc: nothing else throws here
         return failure(std::string("cannot parse the options: ") + e.what());
     }
+}
+
+std::string with_option_names(const std::string& runtime_error) {
+    for (std::string_view field : {"port: ", "pcap: "}) {
+        if (runtime_error.starts_with(field)) return "--" + runtime_error;
+    }
+    if (runtime_error.starts_with("cpus: ")) return "--lcores: " + runtime_error.substr(6);
+    return runtime_error;
 }
 
 }  // namespace fptcp::app

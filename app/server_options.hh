@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/fault_injector.hh"
+#include "fptcp/stack_settings.hh"
 #include "fptcp/tcp_config.hh"
 
 namespace fptcp::app {
@@ -38,7 +38,7 @@ struct server_options {
     bool quiet = false;
     std::string eal;  // extra EAL arguments, split by lib/port
     fptcp::tcp_config tcp;  // --msl / msl lands in tcp.msl; --congestion, --no-nagle, ... too
-    engine::fault_settings fault;  // --fault-rx, --fault-tx, --fault-seed
+    fault_settings fault;  // --fault-rx, --fault-tx, --fault-seed
 };
 
 struct parse_outcome {
@@ -54,6 +54,9 @@ parse_outcome parse_server_options(int argc, const char* const* argv);
 std::string usage();
 
 std::string_view mode_name(server_mode m);
+// fptcp::runtime names its settings in errors ("port: ...", "cpus: ...");
+// the programs' users know them by their options ("--port: ...").
+std::string with_option_names(const std::string& runtime_error);
 std::string format_ipv4(uint32_t addr);  // host byte order -> "a.b.c.d"
 // Strict dotted quad: four decimal numbers 0-255, no leading zeros.
 std::optional<uint32_t> parse_ipv4(std::string_view text);

@@ -52,9 +52,9 @@ bool eal_ready() {
 }
 
 // Reads and consumes everything (the cheapest application).
-class discard_app final : public engine::handler {
+class discard_app final : public handler {
 public:
-    void on_data(engine::connection& c) override {
+    void on_data(connection& c) override {
         uint32_t n = 0;
         for (auto part : c.readable()) n += static_cast<uint32_t>(part.size());
         c.consume(n);

@@ -58,23 +58,23 @@ double seconds_since(clock_type::time_point start) {
 }
 
 // Keeps every connection the engine opens (by slot) so the run can close them.
-class holding_app final : public engine::handler {
+class holding_app final : public handler {
 public:
     explicit holding_app(uint32_t max_connections) : _open(max_connections, nullptr) {}
-    void on_open(engine::connection& c) override {
+    void on_open(connection& c) override {
         _open[c.slot()] = &c;
         ++opened;
     }
-    void on_closed(engine::connection& c, close_reason) override {
+    void on_closed(connection& c, close_reason) override {
         _open[c.slot()] = nullptr;
         ++closed;
     }
-    engine::connection* at(uint32_t slot) const { return _open[slot]; }
+    connection* at(uint32_t slot) const { return _open[slot]; }
 
     uint64_t opened = 0, closed = 0;
 
 private:
-    std::vector<engine::connection*> _open;
+    std::vector<connection*> _open;
 };
 
 struct options {
@@ -174,7 +174,7 @@ public:
         std::vector<rte_mbuf*> frames;
         for (uint32_t slot = 0; slot < _n;) {
             for (uint32_t k = 0; slot < _n && k < burst; ++slot) {
-                if (engine::connection* c = _app.at(slot)) {
+                if (connection* c = _app.at(slot)) {
                     c->close();
                     ++k;
                 }
@@ -262,8 +262,7 @@ int run(const options& o) {
     engine::engine_settings s;
     s.max_connections = n;
     s.max_time_wait = n;
-    s.send_buffer = cfg.send_buffer;
-    s.receive_buffer = cfg.receive_buffer;
+    s.tcp = cfg;
 
     const std::size_t before_engine = resident_bytes();
     if (!peer.start_engine(s, app, cfg, error, peer_ips)) {
@@ -296,7 +295,7 @@ int run(const options& o) {
     // table (measured alone above), over the connections it holds.
     const double engine_measured = static_cast<double>(after_open - before_engine) / n;
     const double connection_measured = engine_measured - time_wait_measured;
-    const double connection_computed = sizeof(engine::connection) + sizeof(engine::timer_hook) + flow_computed +
+    const double connection_computed = sizeof(engine::connection_slot) + sizeof(engine::timer_hook) + flow_computed +
                                        sizeof(uint32_t);
 
     std::printf("connections: %u established of %u (peer: %u addresses), %u in TIME_WAIT after close, %u left after reaping\n",
@@ -316,7 +315,7 @@ int run(const options& o) {
                 connection_measured, engine_measured, time_wait_measured);
     std::printf("per established connection, computed: %.1f B = connection %zu (tcb %zu) + timer hook %zu + "
                 "flow table %.1f (measured alone %.1f) + free list %zu\n",
-                connection_computed, sizeof(engine::connection), sizeof(tcp::tcb), sizeof(engine::timer_hook),
+                connection_computed, sizeof(engine::connection_slot), sizeof(tcp::tcb), sizeof(engine::timer_hook),
                 flow_computed, flow_measured, sizeof(uint32_t));
     std::printf("per TIME_WAIT entry: measured %.1f B, computed %.1f B (entry %zu + queued deadline 4 + index)\n",
                 time_wait_measured, time_wait_computed, sizeof(tcp::time_wait_entry));

@@ -58,7 +58,7 @@ public:
     // The peer's `peer_ips` addresses, 10.9.0.2 and up (on the engine's
     // link: settings.prefix), introduce themselves with ARP requests, so
     // replies need no resolution.
-    bool start_engine(engine::engine_settings settings, engine::handler& app, const tcp_config& cfg,
+    bool start_engine(engine::engine_settings settings, handler& app, const tcp_config& cfg,
                       std::string& error, uint32_t peer_ips = 1) {
         settings.ip = engine_ip;
         engine = engine::engine::create(*_port, settings, app, error);
@@ -79,7 +79,7 @@ public:
         return true;
     }
 
-    bool open(const std::string& link, const engine::engine_settings& settings, engine::handler& app,
+    bool open(const std::string& link, const engine::engine_settings& settings, handler& app,
               const tcp_config& cfg, std::string& error) {
         return open_ports(link, error) && start_engine(settings, app, cfg, error);
     }

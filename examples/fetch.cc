@@ -4,10 +4,8 @@
 //
 //   fptcp-fetch --port af_packet:veth0 --ip 10.71.1.2/24 --url http://10.71.1.1:8000/blob --output /tmp/blob
 //
-// Everything an embedding needs is here: start the EAL and a port
-// (lib/port), create an engine with a handler (lib/engine), connect, and poll.
-
-#include <rte_cycles.h>
+// Everything an embedding needs is here: start a runtime (the EAL and the
+// port), create a stack with a handler, connect, and poll.
 
 #include <charconv>
 #include <cstdio>
@@ -20,7 +18,6 @@
 namespace {
 
 using namespace fptcp;
-using tcp::time_point;
 
 struct arguments {
     std::string port, output, host, path = "/";
@@ -91,17 +88,17 @@ bool parse_arguments(int argc, char** argv, arguments& a) {
 
 // Sends the request when connected, writes the body as it arrives, and is
 // done when the server closes (the request says "Connection: close").
-class fetcher final : public engine::handler {
+class fetcher final : public handler {
 public:
     fetcher(const arguments& a, FILE* out) : _args(a), _out(out) {}
 
-    void on_open(engine::connection& c) override {
+    void on_open(connection& c) override {
         std::string request = "GET " + _args.path + " HTTP/1.1\r\nHost: " + _args.host +
                               "\r\nUser-Agent: fptcp-fetch\r\nConnection: close\r\n\r\n";
         c.send(std::span(reinterpret_cast<const uint8_t*>(request.data()), request.size()));
     }
 
-    void on_data(engine::connection& c) override {
+    void on_data(connection& c) override {
         uint32_t n = 0;
         for (auto part : c.readable()) {
             n += static_cast<uint32_t>(part.size());
@@ -110,9 +107,9 @@ public:
         c.consume(n);
     }
 
-    void on_peer_closed(engine::connection& c) override { c.close(); }
+    void on_peer_closed(connection& c) override { c.close(); }
 
-    void on_closed(engine::connection&, close_reason r) override {
+    void on_closed(connection&, close_reason r) override {
         done = true;
         reason = r;
     }
@@ -148,42 +145,33 @@ int main(int argc, char** argv) {
                              "[--timeout SECONDS]\n");
         return 2;
     }
+    runtime_settings settings;
+    settings.port = args.port;
+    settings.cpus = std::to_string(default_peer_cpu());
+    settings.stack.ip = args.ip;
+    settings.stack.prefix = args.prefix;
+    settings.stack.max_connections = 16;
+    settings.stack.max_time_wait = 16;
     std::string error;
-    auto spec = port::parse_port_spec(args.port, error);
-    if (!spec) {
-        std::fprintf(stderr, "fptcp-fetch: --port: %s\n", error.c_str());
-        return 2;
+    std::unique_ptr<runtime> rt = runtime::start(settings, argv[0], error);
+    FILE* out = rt ? std::fopen(args.output.c_str(), "wb") : nullptr;
+    if (!rt || !out) {
+        std::fprintf(stderr, "fptcp-fetch: %s\n", rt ? std::strerror(errno) : error.c_str());
+        return 1;
     }
-    port::eal_settings eal;
-    eal.ports.push_back(*spec);
-    eal.lcores = std::to_string(port::default_peer_cpu());
-    if (error = port::start_eal(eal, argv[0]); !error.empty()) {
+    fetcher f(args, out);
+    stack* s = rt->create_stack(0, f, error);
+    rt->wait_for_link(3000);  // a memif peer may still be connecting
+    if (s != nullptr && s->connect(rt->now(), args.server, args.server_port) != nullptr) {
+        time_point deadline = rt->now() + std::chrono::seconds(args.timeout_s);
+        while (!f.done && rt->now() < deadline && !rt->stopping()) s->poll(rt->now());
+    }
+    std::fclose(out);
+    if (s == nullptr) {
         std::fprintf(stderr, "fptcp-fetch: %s\n", error.c_str());
         return 1;
     }
-    FILE* out = std::fopen(args.output.c_str(), "wb");
-    int code = 1;
-    if (auto p = port::port::open(*spec, 0, port::port_settings{}, error); p && out) {
-        fetcher f(args, out);
-        engine::engine_settings settings;
-        settings.ip = args.ip;
-        settings.prefix = args.prefix;
-        settings.max_connections = 16;
-        settings.max_time_wait = 16;
-        auto e = engine::engine::create(*p, settings, f, error);
-        uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
-        auto now = [&] { return time_point(std::chrono::microseconds((rte_rdtsc() - start) * 1000000 / hz)); };
-        p->wait_for_link(3000);  // a memif peer may still be connecting
-        if (e && e->connect(now(), args.server, args.server_port, tcp_config{}) != nullptr) {
-            while (!f.done && now() < time_point(std::chrono::seconds(args.timeout_s))) e->poll(now());
-        }
-        std::fprintf(stderr, "fptcp-fetch: %lu body bytes, %s\n", f.body_bytes,
-                     f.done ? std::string(to_string(f.reason)).c_str() : "timed out");
-        code = f.done && f.reason == close_reason::normal ? 0 : 1;
-    } else {
-        std::fprintf(stderr, "fptcp-fetch: %s\n", out ? error.c_str() : std::strerror(errno));
-    }
-    if (out) std::fclose(out);
-    port::stop_eal();
-    return code;
+    std::fprintf(stderr, "fptcp-fetch: %lu body bytes, %s\n", f.body_bytes,
+                 f.done ? std::string(to_string(f.reason)).c_str() : "timed out");
+    return f.done && f.reason == close_reason::normal ? 0 : 1;
 }

@@ -24,6 +24,21 @@ using tcp::tcp_events;
 // Set-up
 
 std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, handler& h, std::string& error) {
+    link_settings l{.mac = p.mac(), .mtu = p.mtu(), .pool = p.pool(), .tx_checksum_offload = p.tx_checksum_offload()};
+    return create(&p, l, s, h, error);
+}
+
+std::unique_ptr<engine> engine::create(const link_settings& l, const engine_settings& s, handler& h,
+                                       std::string& error) {
+    if (l.pool == nullptr || l.tx_queue == 0 || s.mailboxes != nullptr || s.pcap != nullptr) {
+        error = "bring your own packets: the link needs a mempool and a TX queue; no mailboxes, no capture";
+        return nullptr;
+    }
+    return create(nullptr, l, s, h, error);
+}
+
+std::unique_ptr<engine> engine::create(port::port* p, const link_settings& l, const engine_settings& s, handler& h,
+                                       std::string& error) {
     if (s.max_connections == 0 || s.max_time_wait == 0) {
         error = "max_connections and max_time_wait must be positive";
         return nullptr;
@@ -33,12 +48,12 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
         error = "the source address or port range is empty or wraps";
         return nullptr;
     }
-    std::unique_ptr<engine> e(new engine(p, s, h));
+    std::unique_ptr<engine> e(new engine(p, l, s, h));
     // Buffer memory, then the range pool's: reserved, not committed
     // (MAP_NORESERVE); the kernel backs a page when a connection first writes
     // to it, so idle connections cost almost nothing and no allocation
     // happens on the packet path.
-    std::size_t buffers = std::size_t{s.max_connections} * (s.send_buffer + s.receive_buffer);
+    std::size_t buffers = std::size_t{s.max_connections} * (s.tcp.send_buffer + s.tcp.receive_buffer);
     std::size_t ranges = std::max<std::size_t>(std::size_t{s.max_connections} * s.ranges_per_connection,
                                                4 * tcp::range_pool::largest_block);
     e->_buffers_size = buffers + ranges * sizeof(tcp::seq_range);
@@ -59,21 +74,22 @@ std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, 
 namespace {
 
 // Where replies to our active opens arrive (engine/source_picker.hh).
-reply_steering steering_of(const port::port& p, const engine_settings& s) {
+reply_steering steering_of(const port::port* p, const engine_settings& s) {
     if (s.mailboxes == nullptr) return {};
     if (s.dispatch_tcp) return {.how = reply_steering::kind::software, .lcores = s.mailboxes->lcores()};
-    if (!p.rss() || p.reta_size() == 0) return {};
+    if (p == nullptr || !p->rss() || p->reta_size() == 0) return {};
     return {.how = reply_steering::kind::rss,
-            .lcores = p.queues(),
-            .reta_size = p.reta_size(),
+            .lcores = p->queues(),
+            .reta_size = p->reta_size(),
             .rss_key = port::symmetric_rss_key().data()};
 }
 
 }  // namespace
 
-engine::engine(port::port& p, const engine_settings& s, handler& h)
+engine::engine(port::port* p, const link_settings& l, const engine_settings& s, handler& h)
     : _port(p),
-      _mtu(p.mtu()),
+      _link(l),
+      _mtu(l.mtu),
       _settings(s),
       _handler(h),
       _connections(s.max_connections),
@@ -97,16 +113,18 @@ engine::engine(port::port& p, const engine_settings& s, handler& h)
     uint16_t lcores = s.mailboxes != nullptr ? s.mailboxes->lcores() : 1;
     _outbox.resize(lcores);
     _outbox_count.assign(lcores, 0);
+    if (p == nullptr) _outgoing.resize(l.tx_queue);
     _free.reserve(s.max_connections);
     for (uint32_t i = s.max_connections; i > 0; --i) _free.push_back(i - 1);
     for (uint32_t i = 0; i < s.max_connections; ++i) {
-        _connections[i]._engine = this;
-        _connections[i]._index = i;
+        _connections[i].owner = this;
+        _connections[i].index = i;
     }
 }
 
 engine::~engine() {
     for (uint32_t i = 0; i < _tx_count; ++i) rte_pktmbuf_free(_tx[i]);
+    for (std::size_t i = 0; i < _outgoing_count; ++i) rte_pktmbuf_free(_outgoing[(_outgoing_head + i) % _outgoing.size()]);
     for (std::size_t l = 0; l < _outbox.size(); ++l) rte_pktmbuf_free_bulk(_outbox[l].data(), _outbox_count[l]);
     _arp.clear([](rte_mbuf* m) { rte_pktmbuf_free(m); });
     _connections.clear();  // TCBs give their ranges back to the pool, which is in the mapping
@@ -118,8 +136,8 @@ bool engine::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
         error = std::string(problem);
         return false;
     }
-    if (cfg.send_buffer > _settings.send_buffer || cfg.receive_buffer > _settings.receive_buffer) {
-        error = "send_buffer / receive_buffer exceed the engine's per-connection buffers";
+    if (cfg.send_buffer > _settings.tcp.send_buffer || cfg.receive_buffer > _settings.tcp.receive_buffer) {
+        error = "send_buffer / receive_buffer exceed the per-connection buffers (stack_settings::tcp)";
         return false;
     }
     if (_listeners.size() >= max_listeners) {
@@ -166,19 +184,51 @@ void engine::poll(time_point now) {
     flush_tx();
 }
 
-// One RX burst, through the fault injector when it is on (which may return
-// more frames than it was given: duplicates and frames it held back), then
-// captured and handled in bursts of at most burst_size.
+// One RX burst from the port (none without one).
 void engine::receive_from_wire(time_point now) {
     std::array<rte_mbuf*, burst_size> rx;
-    uint16_t n = _settings.poll_rx ? _port.rx_burst(_settings.queue, rx.data(), burst_size) : 0;
-    std::span<rte_mbuf*> frames(rx.data(), n);
+    uint16_t n = _port != nullptr && _settings.poll_rx ? _port->rx_burst(_settings.queue, rx.data(), burst_size) : 0;
+    take_in(now, std::span(rx.data(), n));
+}
+
+// Frames from the wire (at most burst_size), through the fault injector
+// when it is on (which may return more frames than it was given: duplicates
+// and frames it held back, released even when none came), then captured
+// and handled in bursts of at most burst_size.
+void engine::take_in(time_point now, std::span<rte_mbuf*> frames) {
     if (_fault_rx.enabled()) frames = _fault_rx.filter(frames, now);
     for (std::size_t i = 0; i < frames.size(); i += burst_size) {
         auto count = static_cast<uint16_t>(std::min<std::size_t>(burst_size, frames.size() - i));
         if (_settings.pcap != nullptr) _settings.pcap->record(frames.data() + i, count, false);
         receive_burst(now, frames.data() + i, count, true);
     }
+}
+
+void engine::receive(time_point now, rte_mbuf* const* frames, uint32_t n) {
+    _now = now;
+    std::array<rte_mbuf*, burst_size> burst;
+    for (uint32_t i = 0; i < n; i += burst_size) {
+        uint32_t count = std::min<uint32_t>(burst_size, n - i);
+        std::copy_n(frames + i, count, burst.begin());
+        take_in(now, std::span(burst.data(), count));
+    }
+    flush_tx();
+}
+
+uint32_t engine::take_tx(rte_mbuf** out, uint32_t max) {
+    flush_tx();  // what calls on connections made since the last flush
+    auto n = static_cast<uint32_t>(std::min<std::size_t>(max, _outgoing_count));
+    for (uint32_t i = 0; i < n; ++i) {
+        out[i] = _outgoing[_outgoing_head];
+        _outgoing_head = _outgoing_head + 1 == _outgoing.size() ? 0 : _outgoing_head + 1;
+    }
+    _outgoing_count -= n;
+    return n;
+}
+
+void engine::set_neighbor(uint32_t ip, const std::array<uint8_t, 6>& mac) {
+    send_waiting(_arp.learn(ip, mac, _now), mac);
+    flush_tx();
 }
 
 // A burst of frames from the wire (`from_wire`) or from another lcore:
@@ -294,15 +344,12 @@ void engine::receive_arp(time_point now, const wire::parsed_frame& f, bool from_
         _counters.drop(engine_drop::not_for_us);
         return;
     }
-    for (rte_mbuf* waiting : _arp.learn(f.arp.sender_ip, f.arp.sender_mac, now)) {
-        wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.arp.sender_mac);
-        enqueue_tx(waiting);
-    }
+    send_waiting(_arp.learn(f.arp.sender_ip, f.arp.sender_mac, now), f.arp.sender_mac);
     if (f.arp.op != wire::arp_op::request || !from_wire) return;
     rte_mbuf* m = alloc_frame();
     if (m == nullptr) return;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
-    std::size_t len = wire::write_arp_reply(out, _port.mac(), f.arp.target_ip, f.arp.sender_mac, f.arp.sender_ip);
+    std::size_t len = wire::write_arp_reply(out, _link.mac, f.arp.target_ip, f.arp.sender_mac, f.arp.sender_ip);
     m->data_len = m->pkt_len = static_cast<uint32_t>(len);
     ++_counters.arp_replies;
     enqueue_tx(m);
@@ -335,16 +382,13 @@ void engine::receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* 
     }
     // A frame from a host already in the cache refreshes its entry (only
     // refreshes: spoofed SYNs must not fill the cache).
-    for (rte_mbuf* waiting : _arp.update(f.ip.src, f.eth.src, now)) {
-        wire::store_mac(rte_pktmbuf_mtod(waiting, uint8_t*), f.eth.src);
-        enqueue_tx(waiting);
-    }
+    send_waiting(_arp.update(f.ip.src, f.eth.src, now), f.eth.src);
     tcp::four_tuple t = tcp::arriving_tuple(f.ip, f.tcp);
     _touched = UINT32_MAX;
     _slot_hint = slot_hint;
     tcp::demux_result r = tcp::demux(*this, t, now, tcp::to_segment(f.tcp), _out);
     if (r == tcp::demux_result::refused) _counters.drop(engine_drop::no_listener_room);
-    connection* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
+    connection_slot* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
     flush_output(now, c);
     if (c != nullptr) settle(now, *c);
 }
@@ -406,12 +450,12 @@ static_assert(tcp::syn_flood_owner<engine>, "the engine answers SYN floods with 
 tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
     uint32_t* slot = _slot_hint;
     _slot_hint = nullptr;
-    bool holds = slot != nullptr && *slot < _connections.size() && _connections[*slot]._tcb &&
-                 _connections[*slot]._tcb->tuple() == t;
+    bool holds = slot != nullptr && *slot < _connections.size() && _connections[*slot].tcb &&
+                 _connections[*slot].tcb->tuple() == t;
     if (!holds) slot = _flows.find(t);
     if (slot == nullptr) return nullptr;
     _touched = *slot;
-    return &*_connections[*slot]._tcb;
+    return &*_connections[*slot].tcb;
 }
 
 const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
@@ -423,8 +467,8 @@ const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
 }
 
 tcp::tcb* engine::create_connection(const tcp::four_tuple& t, const tcp_config& cfg) {
-    connection* c = open_slot(t, cfg, true);
-    return c != nullptr ? &*c->_tcb : nullptr;
+    connection_slot* c = open_slot(t, cfg, true);
+    return c != nullptr ? &*c->tcb : nullptr;
 }
 
 tcp::seq_num engine::next_iss(const tcp::four_tuple& t, time_point now) const {
@@ -435,7 +479,7 @@ tcp::seq_num engine::next_iss(const tcp::four_tuple& t, time_point now) const {
 // ---------------------------------------------------------------------------
 // Connections
 
-connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive) {
+connection_slot* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive) {
     if (_free.empty()) return nullptr;
     insert_result<uint32_t> inserted = _flows.insert(t);
     if (inserted.status != insert_status::inserted) return nullptr;
@@ -443,18 +487,18 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
     uint32_t i = _free.back();
     _free.pop_back();
     *entry = i;
-    connection& c = _connections[i];
+    connection_slot& c = _connections[i];
     const tcp_config& own = cfg;  // the engine's copy: a listener's, or keep_connect_config()'s
-    std::size_t block = std::size_t{_settings.send_buffer} + _settings.receive_buffer;
+    std::size_t block = std::size_t{_settings.tcp.send_buffer} + _settings.tcp.receive_buffer;
     uint8_t* base = _buffers + block * i;
     tcp::connection_storage storage{std::span(base, own.send_buffer),
-                                    std::span(base + _settings.send_buffer, own.receive_buffer), &*_ranges};
-    c._tcb.emplace(own, t, storage);
-    c._passive = passive;
-    c._announced = !passive;
-    c._established = false;
+                                    std::span(base + _settings.tcp.send_buffer, own.receive_buffer), &*_ranges};
+    c.tcb.emplace(own, t, storage);
+    c.passive = passive;
+    c.announced = !passive;
+    c.established = false;
     c.user = nullptr;
-    c._filed = no_deadline;
+    c.filed = no_deadline;
     _touched = i;
     return &c;
 }
@@ -462,21 +506,21 @@ connection* engine::open_slot(const tcp::four_tuple& t, const tcp_config& cfg, b
 // After any call into a connection's TCB: deliver its events to the
 // application (whose calls may cause more), then file its timer, or hand it
 // to TIME_WAIT, or free it.
-void engine::settle(time_point now, connection& c) {
-    connection* outer = _dispatching;
+void engine::settle(time_point now, connection_slot& c) {
+    connection_slot* outer = _dispatching;
     _dispatching = &c;
-    for (uint8_t ev = c._tcb->take_events(); ev != 0; ev = c._tcb->take_events()) {
+    for (uint8_t ev = c.tcb->take_events(); ev != 0; ev = c.tcb->take_events()) {
         if ((ev & tcp_events::path_suspect) != 0) {
-            _arp.expire(next_hop(c._tcb->tuple().remote_ip), now);
+            _arp.expire(next_hop(c.tcb->tuple().remote_ip), now);
             ++_counters.path_suspects;
         }
         dispatch(c, ev);
         flush_output(now, &c);
     }
     _dispatching = outer;
-    tcp::tcp_state s = c._tcb->state();
+    tcp::tcp_state s = c.tcb->state();
     if (s == tcp::tcp_state::time_wait) {
-        _time_wait.insert(tcp::make_time_wait_entry(*c._tcb, now));
+        _time_wait.insert(tcp::make_time_wait_entry(*c.tcb, now));
     }
     if (s == tcp::tcp_state::time_wait || s == tcp::tcp_state::closed) {
         free_slot(c);
@@ -489,11 +533,11 @@ void engine::settle(time_point now, connection& c) {
 // Every call into a TCB ends in settle(), so the counts follow each TCB from
 // state to state (the half-open count decides when SYN cookies start), and
 // free_slot() takes it out of them.
-void engine::count_state(connection& c, tcp::tcp_state s) {
-    if (s == c._counted) return;
-    if (c._counted != tcp::tcp_state::closed) --_in_state[static_cast<std::size_t>(c._counted)];
+void engine::count_state(connection_slot& c, tcp::tcp_state s) {
+    if (s == c.counted) return;
+    if (c.counted != tcp::tcp_state::closed) --_in_state[static_cast<std::size_t>(c.counted)];
     if (s != tcp::tcp_state::closed) ++_in_state[static_cast<std::size_t>(s)];
-    c._counted = s;
+    c.counted = s;
 }
 
 uint32_t engine::connections_in(tcp::tcp_state s) const {
@@ -501,46 +545,46 @@ uint32_t engine::connections_in(tcp::tcp_state s) const {
     return _in_state[static_cast<std::size_t>(s)];
 }
 
-void engine::dispatch(connection& c, uint8_t ev) {
+void engine::dispatch(connection_slot& c, uint8_t ev) {
     if ((ev & tcp_events::connected) != 0) {
         ++_counters.connections_opened;
-        c._established = true;
-        c._announced = true;
+        c.established = true;
+        c.announced = true;
         _handler.on_open(c);
     }
-    if (!c._announced) return;  // a half-open passive connection the application never saw
+    if (!c.announced) return;  // a half-open passive connection the application never saw
     if ((ev & tcp_events::readable) != 0) _handler.on_data(c);
     if ((ev & tcp_events::writable) != 0) _handler.on_writable(c);
     if ((ev & tcp_events::peer_closed) != 0) _handler.on_peer_closed(c);
-    if ((ev & tcp_events::closed) != 0) _handler.on_closed(c, c._tcb->reason());
+    if ((ev & tcp_events::closed) != 0) _handler.on_closed(c, c.tcb->reason());
 }
 
-void engine::free_slot(connection& c) {
-    if (c._established) ++_counters.connections_closed;
+void engine::free_slot(connection_slot& c) {
+    if (c.established) ++_counters.connections_closed;
     count_state(c, tcp::tcp_state::closed);
-    _wheel.cancel(_timers[c._index]);
-    _flows.erase(c._tcb->tuple());
-    c._tcb.reset();
+    _wheel.cancel(_timers[c.index]);
+    _flows.erase(c.tcb->tuple());
+    c.tcb.reset();
     c.user = nullptr;
-    _free.push_back(c._index);
+    _free.push_back(c.index);
 }
 
-void engine::refile_timer(connection& c) {
-    time_point deadline = c._tcb->next_deadline();
-    if (deadline == c._filed) return;
-    c._filed = deadline;
+void engine::refile_timer(connection_slot& c) {
+    time_point deadline = c.tcb->next_deadline();
+    if (deadline == c.filed) return;
+    c.filed = deadline;
     if (deadline == no_deadline) {
-        _wheel.cancel(_timers[c._index]);
+        _wheel.cancel(_timers[c.index]);
     } else {
-        _wheel.arm(_timers[c._index], deadline);
+        _wheel.arm(_timers[c.index], deadline);
     }
 }
 
 void engine::run_timers(time_point now) {
     _wheel.advance(now, _settings.timer_budget, [this, now](timer_hook& hook) {
-        connection& c = _connections[static_cast<uint32_t>(&hook - _timers.data())];
-        c._filed = no_deadline;
-        c._tcb->on_timer(now, _out);
+        connection_slot& c = _connections[static_cast<uint32_t>(&hook - _timers.data())];
+        c.filed = no_deadline;
+        c.tcb->on_timer(now, _out);
         flush_output(now, &c);
         settle(now, c);
     });
@@ -554,10 +598,10 @@ const tcp_config* engine::keep_connect_config(const tcp_config& cfg) {
     return &_connect_configs.emplace_back(cfg);
 }
 
-connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& given,
+connection_slot* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& given,
                             void* user) {
-    if (!tcp_config_problem(given).empty() || given.send_buffer > _settings.send_buffer ||
-        given.receive_buffer > _settings.receive_buffer) {
+    if (!tcp_config_problem(given).empty() || given.send_buffer > _settings.tcp.send_buffer ||
+        given.receive_buffer > _settings.tcp.receive_buffer) {
         return nullptr;
     }
     const tcp_config* kept = keep_connect_config(given);
@@ -570,11 +614,11 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
     });
     if (!picked) return nullptr;
     const tcp::four_tuple& t = *picked;
-    connection* c = open_slot(t, cfg, false);
+    connection_slot* c = open_slot(t, cfg, false);
     if (c == nullptr) return nullptr;
     c->user = user;
     _now = std::max(_now, now);
-    c->_tcb->open_active(now, next_iss(t, now), _out);
+    c->tcb->open_active(now, next_iss(t, now), _out);
     flush_output(now, c);
     settle(now, *c);
     return c;
@@ -583,26 +627,41 @@ connection* engine::connect(time_point now, uint32_t remote_ip, uint16_t remote_
 // ---------------------------------------------------------------------------
 // The application's calls on a connection
 
+}  // namespace fptcp::engine
+
+namespace fptcp {
+
+using engine::slot_of;
+
 uint32_t connection::send(std::span<const uint8_t> data, bool more) {
-    uint32_t n = _tcb->send(_engine->_now, data, _engine->_out, more);
-    _engine->after_app_call(*this);
+    engine::connection_slot& s = slot_of(*this);
+    uint32_t n = s.tcb->send(s.owner->_now, data, s.owner->_out, more);
+    s.owner->after_app_call(s);
     return n;
 }
 
 // The core keeps bytes, not mbufs (docs/architecture.md, "Buffers"): the
 // payload is copied like send(span)'s.
 bool connection::send(rte_mbuf* m, bool more) {
+    engine::connection_slot& s = slot_of(*this);
     if (m->pkt_len > send_space()) return false;
     uint32_t taken = 0;
     for (const rte_mbuf* seg = m; seg != nullptr; seg = seg->next) {
-        taken += _tcb->send(_engine->_now, std::span(rte_pktmbuf_mtod(seg, const uint8_t*), seg->data_len), _engine->_out, true);
+        taken += s.tcb->send(s.owner->_now, std::span(rte_pktmbuf_mtod(seg, const uint8_t*), seg->data_len),
+                             s.owner->_out, true);
     }
     if (taken != m->pkt_len) return false;  // a state that takes no data (taken is 0)
     rte_pktmbuf_free(m);
-    if (!more) _tcb->transmit(_engine->_now, _engine->_out);
-    _engine->after_app_call(*this);
+    if (!more) s.tcb->transmit(s.owner->_now, s.owner->_out);
+    s.owner->after_app_call(s);
     return true;
 }
+
+uint32_t connection::send_space() const { return slot_of(*this).tcb->send_space(); }
+
+std::array<std::span<const uint8_t>, 2> connection::readable() const { return slot_of(*this).tcb->readable(); }
+
+uint32_t connection::readable_size() const { return slot_of(*this).tcb->readable_size(); }
 
 std::string_view connection::peek(std::span<char> out) const {
     std::size_t n = 0;
@@ -615,29 +674,47 @@ std::string_view connection::peek(std::span<char> out) const {
 }
 
 void connection::consume(uint32_t n) {
-    _tcb->consume(_engine->_now, n, _engine->_out);
-    _engine->after_app_call(*this);
+    engine::connection_slot& s = slot_of(*this);
+    s.tcb->consume(s.owner->_now, n, s.owner->_out);
+    s.owner->after_app_call(s);
 }
 
 void connection::shutdown() {
-    _tcb->shutdown(_engine->_now, _engine->_out);
-    _engine->after_app_call(*this);
+    engine::connection_slot& s = slot_of(*this);
+    s.tcb->shutdown(s.owner->_now, s.owner->_out);
+    s.owner->after_app_call(s);
 }
 
 void connection::close() {
-    _tcb->close(_engine->_now, _engine->_out);
-    _engine->after_app_call(*this);
+    engine::connection_slot& s = slot_of(*this);
+    s.tcb->close(s.owner->_now, s.owner->_out);
+    s.owner->after_app_call(s);
 }
 
 void connection::abort() {
-    _tcb->abort(_engine->_now, _engine->_out);
-    _engine->after_app_call(*this);
+    engine::connection_slot& s = slot_of(*this);
+    s.tcb->abort(s.owner->_now, s.owner->_out);
+    s.owner->after_app_call(s);
 }
+
+void connection::set_nodelay(bool on) { slot_of(*this).tcb->set_nodelay(on); }
+
+uint32_t connection::local_ip() const { return slot_of(*this).tcb->tuple().local_ip; }
+uint16_t connection::local_port() const { return slot_of(*this).tcb->tuple().local_port; }
+uint32_t connection::remote_ip() const { return slot_of(*this).tcb->tuple().remote_ip; }
+uint16_t connection::remote_port() const { return slot_of(*this).tcb->tuple().remote_port; }
+std::string_view connection::state_name() const { return tcp::to_string(slot_of(*this).tcb->state()); }
+bool connection::passive() const { return slot_of(*this).passive; }
+uint32_t connection::slot() const { return slot_of(*this).index; }
+
+}  // namespace fptcp
+
+namespace fptcp::engine {
 
 // Sends what the call produced; outside this connection's own callbacks also
 // delivers its events (a close can end it at once), inside them the settle
 // already running does.
-void engine::after_app_call(connection& c) {
+void engine::after_app_call(connection_slot& c) {
     flush_output(_now, &c);
     if (_dispatching != &c) settle(_now, c);
 }
@@ -648,18 +725,18 @@ void engine::after_app_call(connection& c) {
 // Turns the core's segments into frames. The payload views point into the
 // connection's send ring, so this runs before the next call into it; when the
 // core stopped for room (data_pending), `c` may send more.
-void engine::flush_output(time_point now, connection* c) {
+void engine::flush_output(time_point now, connection_slot* c) {
     for (;;) {
         for (uint32_t i = 0; i < _out.count; ++i) send_segment(_out.segments[i]);
         bool more = _out.data_pending;
         _out.clear();
-        if (!more || c == nullptr || !c->_tcb) return;
-        c->_tcb->transmit(now, _out);
+        if (!more || c == nullptr || !c->tcb) return;
+        c->tcb->transmit(now, _out);
     }
 }
 
 rte_mbuf* engine::alloc_frame() {
-    rte_mbuf* m = rte_pktmbuf_alloc(_port.pool());
+    rte_mbuf* m = rte_pktmbuf_alloc(_link.pool);
     if (m == nullptr) _counters.drop(engine_drop::tx_no_mbuf);
     return m;
 }
@@ -668,11 +745,11 @@ void engine::send_segment(const tcp::outgoing_segment& s) {
     rte_mbuf* m = alloc_frame();
     if (m == nullptr) return;
     wire::tcp_frame_spec spec = tcp::to_frame_spec(s);
-    spec.src_mac = _port.mac();
+    spec.src_mac = _link.mac;
     spec.ip_id = _ip_id++;
     // With a capture running, checksums are computed here so that the file
     // shows the frames as they go on the wire.
-    bool offload = _port.tx_checksum_offload() && _settings.pcap == nullptr;
+    bool offload = _link.tx_checksum_offload && _settings.pcap == nullptr;
     spec.tx = offload ? wire::tx_checksum::offload : wire::tx_checksum::software;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
     std::size_t len = wire::write_tcp_frame(out, spec);
@@ -687,6 +764,14 @@ void engine::send_segment(const tcp::outgoing_segment& s) {
 
 // The destination MAC comes from the ARP cache; an unknown next hop holds the
 // frame (bounded) while a request goes out.
+// Frames that waited for their next hop's address, which is now known.
+void engine::send_waiting(std::span<rte_mbuf*> frames, const wire::mac_address& mac) {
+    for (rte_mbuf* m : frames) {
+        wire::store_mac(rte_pktmbuf_mtod(m, uint8_t*), mac);
+        enqueue_tx(m);
+    }
+}
+
 void engine::send_frame(rte_mbuf* m, uint32_t hop) {
     if (const wire::mac_address* mac = _arp.lookup(hop, _now)) {
         wire::store_mac(rte_pktmbuf_mtod(m, uint8_t*), *mac);
@@ -715,7 +800,7 @@ void engine::send_arp_request(uint32_t ip) {
     rte_mbuf* m = alloc_frame();
     if (m == nullptr) return;
     auto out = std::span(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m));
-    m->data_len = m->pkt_len = static_cast<uint32_t>(wire::write_arp_request(out, _port.mac(), _settings.ip, ip));
+    m->data_len = m->pkt_len = static_cast<uint32_t>(wire::write_arp_request(out, _link.mac, _settings.ip, ip));
     enqueue_tx(m);
 }
 
@@ -742,15 +827,29 @@ void engine::flush_tx() {
     }
     std::span<rte_mbuf*> frames(_tx.data(), _tx_count);
     if (_fault_tx.enabled()) frames = _fault_tx.filter(frames, _now);
-    std::size_t sent = 0;
-    for (int tries = 0; tries < 4 && sent < frames.size(); ++tries) {
-        sent += _port.tx_burst(_settings.queue, frames.data() + sent, static_cast<uint16_t>(frames.size() - sent));
-    }
+    std::size_t sent = _port != nullptr ? transmit_on_port(frames) : hold_for_application(frames);
     for (std::size_t i = sent; i < frames.size(); ++i) {
         _counters.drop(engine_drop::tx_queue_full);
         rte_pktmbuf_free(frames[i]);
     }
     _tx_count = 0;
+}
+
+std::size_t engine::transmit_on_port(std::span<rte_mbuf*> frames) {
+    std::size_t sent = 0;
+    for (int tries = 0; tries < 4 && sent < frames.size(); ++tries) {
+        sent += _port->tx_burst(_settings.queue, frames.data() + sent, static_cast<uint16_t>(frames.size() - sent));
+    }
+    return sent;
+}
+
+std::size_t engine::hold_for_application(std::span<rte_mbuf*> frames) {
+    std::size_t held = std::min(frames.size(), _outgoing.size() - _outgoing_count);
+    for (std::size_t i = 0; i < held; ++i) {
+        _outgoing[(_outgoing_head + _outgoing_count) % _outgoing.size()] = frames[i];
+        ++_outgoing_count;
+    }
+    return held;
 }
 
 }  // namespace fptcp::engine

@@ -22,6 +22,9 @@
 #include "engine/time_wait_table.hh"
 #include "engine/timer_wheel.hh"
 #include "fptcp/close_reason.hh"
+#include "fptcp/connection.hh"
+#include "fptcp/link.hh"
+#include "fptcp/stack_settings.hh"
 #include "fptcp/tcp_config.hh"
 #include "tcp/demux.hh"
 #include "tcp/isn.hh"
@@ -42,84 +45,27 @@ using tcp::no_deadline;
 
 class engine;
 
-// A TCP connection as the application sees it. Valid from the callback that
-// announces it (on_open, or connect()'s return) until on_closed returns.
-class connection {
-public:
-    // Copies what fits into the send buffer and sends what the windows allow;
-    // with `more`, holds it until the next send without (MSG_MORE).
-    uint32_t send(std::span<const uint8_t> data, bool more = false);
-    // The same from an mbuf (chained or not), all or nothing: when
-    // send_space() holds all of it, its bytes are copied into the send
-    // buffer, the mbuf is freed and the result is true; otherwise false, and
-    // the mbuf is still the caller's (try again on on_writable).
-    bool send(rte_mbuf* m, bool more = false);
-    uint32_t send_space() const { return _tcb->send_space(); }
-    // Received in-order bytes, zero-copy (two spans: the ring may wrap);
-    // consume() what was used so the window can open.
-    std::array<std::span<const uint8_t>, 2> readable() const { return _tcb->readable(); }
-    // How many bytes readable() holds.
-    uint32_t readable_size() const { return _tcb->readable_size(); }
-    // Copies up to out.size() readable bytes into out, across the ring's wrap
-    // (for parsing a header); nothing is consumed.
-    std::string_view peek(std::span<char> out) const;
-    void consume(uint32_t n);
-    void shutdown();  // half-close: our FIN after the queued data
-    void close();     // full close (RST if unread data remains)
-    void abort();     // RST now
-    // Nagle's algorithm off (true) or on; tcp_config::nagle sets the start.
-    void set_nodelay(bool on) { _tcb->set_nodelay(on); }
-
-    const tcp::four_tuple& tuple() const { return _tcb->tuple(); }
-    tcp::tcp_state state() const { return _tcb->state(); }
-    bool passive() const { return _passive; }
-    // A number below engine_settings::max_connections, unique among open
-    // connections: applications index their own per-connection state by it.
-    uint32_t slot() const { return _index; }
-
-    void* user = nullptr;  // the application's own pointer
-
-private:
-    friend class engine;
-    engine* _engine = nullptr;
-    std::optional<tcp::tcb> _tcb;
-    time_point _filed = no_deadline;  // the deadline the timer wheel holds
-    uint32_t _index = 0;
-    bool _announced = false;  // the application knows it (on_open, or connect())
-    bool _established = false;  // counted in connections_opened
-    bool _passive = false;
+// One connection slot of an engine: the connection the application holds,
+// and what the engine keeps of it. Slots live in one vector per engine and
+// are reused; `tcb` is empty while the slot is free.
+struct connection_slot final : fptcp::connection {
+    engine* owner = nullptr;
+    std::optional<tcp::tcb> tcb;
+    time_point filed = no_deadline;  // the deadline the timer wheel holds
+    uint32_t index = 0;
+    bool announced = false;    // the application knows it (on_open, or connect())
+    bool established = false;  // counted in connections_opened
+    bool passive = false;
     // The state this connection is counted in (engine::connections_in);
     // closed: not counted (a fresh or freed slot).
-    tcp::tcp_state _counted = tcp::tcp_state::closed;
+    tcp::tcp_state counted = tcp::tcp_state::closed;
 };
 
-// The application's callbacks. One indirect call per event is the price of
-// embedding; everything below the callbacks is statically dispatched.
-class handler {
-public:
-    virtual ~handler() = default;
-    virtual void on_open(connection&) {}         // handshake complete, either role
-    virtual void on_data(connection&) {}         // new bytes in readable()
-    virtual void on_writable(connection&) {}     // send buffer space was freed
-    virtual void on_peer_closed(connection&) {}  // the peer's FIN: no more data will come
-    virtual void on_closed(connection&, close_reason) {}  // last call for this connection
-};
+inline connection_slot& slot_of(connection& c) { return static_cast<connection_slot&>(c); }
+inline const connection_slot& slot_of(const connection& c) { return static_cast<const connection_slot&>(c); }
 
-struct engine_settings {
-    uint32_t ip = 0;  // host order
-    uint8_t prefix = 24;
-    std::optional<uint32_t> gateway;
-    uint32_t max_connections = 65536;
-    uint32_t max_time_wait = 262144;
-    // Buffer memory reserved per connection: listeners and connect() may use
-    // less, not more (their tcp_config's send_buffer / receive_buffer).
-    uint32_t send_buffer = 256 * 1024;
-    uint32_t receive_buffer = 256 * 1024;
-    // The lcore's range pool (tcp/range_set.hh) holds this many ranges per
-    // connection on average (8 bytes each, committed as used); one
-    // connection may take up to its tcp_config's max_ooo_ranges +
-    // max_sack_ranges, so a few lossy connections can hold many.
-    uint32_t ranges_per_connection = 64;
+// A stack's settings (fptcp/stack_settings.hh) and how its lcore is wired.
+struct engine_settings : stack_settings {
     // Several lcores (docs/architecture.md, "Several lcores"): engine
     // `lcore` of `mailboxes->lcores()` uses RX and TX queue `lcore`; it polls
     // RX only when the port has that queue (`poll_rx`). ARP frames are shared
@@ -130,24 +76,17 @@ struct engine_settings {
     bool poll_rx = true;
     mailbox_grid* mailboxes = nullptr;
     bool dispatch_tcp = false;
-    // Active opens (engine/source_picker.hh): connect() draws source
-    // addresses ip .. ip + source_ips - 1 (ARP answers for each, TCP accepts
-    // each) and source ports first_source_port .. + source_ports - 1.
-    uint32_t source_ips = 1;
-    uint16_t first_source_port = 32768;  // Linux's default range, 32768-60999
-    uint16_t source_ports = 28232;
-    uint32_t timer_budget = 4096;      // timer expiries handled per poll
-    uint32_t time_wait_budget = 4096;  // TIME_WAIT entries reaped per poll
-    port::capture* pcap = nullptr;     // every frame in and out, when set
-    // Drop, duplicate and reorder frames on RX and TX (docs/ports.md, "Fault
-    // injection"); all rates zero (the default) costs one branch per burst.
-    fault_settings fault;
+    port::capture* pcap = nullptr;  // every frame in and out, when set
 };
 
 class engine {
 public:
     // Returns nullptr and sets `error` when the settings cannot work.
     static std::unique_ptr<engine> create(port::port& p, const engine_settings& s, handler& h, std::string& error);
+    // Without a port (bring your own packets): the application hands frames
+    // in with receive() and takes those to send with take_tx().
+    static std::unique_ptr<engine> create(const link_settings& l, const engine_settings& s, handler& h,
+                                          std::string& error);
     ~engine();
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
@@ -161,12 +100,20 @@ public:
     // its tcp_config) and still counts toward max_listeners.
     bool stop_listening(uint16_t port);
     // Active open; nullptr when no connection slot or local port is free.
-    connection* connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
+    connection_slot* connect(time_point now, uint32_t remote_ip, uint16_t remote_port, const tcp_config& cfg,
                         void* user = nullptr);
 
     // One iteration of the loop: RX burst, TCP, callbacks, timers, reaping,
     // TX flush. `now` comes from the caller's clock (TSC in production).
     void poll(time_point now);
+    // Without a port: frames the application received (the engine owns them
+    // from here), handled as an RX burst is; and the frames to send, up to
+    // `max`, which the application then owns. Returns how many it took.
+    void receive(time_point now, rte_mbuf* const* frames, uint32_t n);
+    uint32_t take_tx(rte_mbuf** out, uint32_t max);
+    // Seeds the neighbour cache, as an ARP reply from `ip` would (frames
+    // waiting for it leave); ARP keeps the entry fresh afterwards.
+    void set_neighbor(uint32_t ip, const std::array<uint8_t, 6>& mac);
 
     const engine_counters& counters() const { return _counters; }
     const tcp::tcp_counters& tcp_counters() const { return _out.counters; }
@@ -195,7 +142,7 @@ public:
     tcp::syn_cookie_jar& syn_cookies() { return _cookies; }
 
 private:
-    friend class connection;
+    friend class fptcp::connection;
     static constexpr uint16_t burst_size = 32;
     static constexpr uint32_t max_listeners = 16;
     static constexpr uint32_t max_connect_configs = 16;
@@ -209,10 +156,13 @@ private:
         bool open = true;
     };
 
-    engine(port::port& p, const engine_settings& s, handler& h);
+    engine(port::port* p, const link_settings& l, const engine_settings& s, handler& h);
+    static std::unique_ptr<engine> create(port::port* p, const link_settings& l, const engine_settings& s, handler& h,
+                                          std::string& error);
 
     // RX
     void receive_from_wire(time_point now);
+    void take_in(time_point now, std::span<rte_mbuf*> frames);
     void receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool from_wire);
     bool parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f);
     bool dispatch_elsewhere(rte_mbuf* m, const wire::parsed_frame& f, bool from_wire);
@@ -227,21 +177,24 @@ private:
     void flush_forwarded();
     void receive_forwarded(time_point now);
     // connections
-    connection* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
+    connection_slot* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
     const tcp_config* keep_connect_config(const tcp_config& cfg);
-    void settle(time_point now, connection& c);
-    void count_state(connection& c, tcp::tcp_state s);
-    void after_app_call(connection& c);
-    void dispatch(connection& c, uint8_t events);
-    void free_slot(connection& c);
-    void refile_timer(connection& c);
+    void settle(time_point now, connection_slot& c);
+    void count_state(connection_slot& c, tcp::tcp_state s);
+    void after_app_call(connection_slot& c);
+    void dispatch(connection_slot& c, uint8_t events);
+    void free_slot(connection_slot& c);
+    void refile_timer(connection_slot& c);
     // TX
-    void flush_output(time_point now, connection* c);
+    void flush_output(time_point now, connection_slot* c);
     void send_segment(const tcp::outgoing_segment& s);
     void send_frame(rte_mbuf* m, uint32_t next_hop);
+    void send_waiting(std::span<rte_mbuf*> frames, const std::array<uint8_t, 6>& mac);
     void send_arp_request(uint32_t ip);
     void enqueue_tx(rte_mbuf* m);
     void flush_tx();
+    std::size_t transmit_on_port(std::span<rte_mbuf*> frames);
+    std::size_t hold_for_application(std::span<rte_mbuf*> frames);
     uint32_t next_hop(uint32_t ip) const;
     uint32_t netmask() const { return _settings.prefix == 0 ? 0 : ~uint32_t{0} << (32 - _settings.prefix); }
     bool is_local(uint32_t ip) const { return ip - _settings.ip < _settings.source_ips; }
@@ -249,15 +202,16 @@ private:
     rte_mbuf* alloc_frame();
     void run_timers(time_point now);
 
-    port::port& _port;
-    uint16_t _mtu;  // the port's: longer Ethernet payloads are dropped
+    port::port* _port;  // nullptr: the application brings its own packets
+    link_settings _link;  // the port's, or the application's
+    uint16_t _mtu;  // the link's: longer Ethernet payloads are dropped
     engine_settings _settings;
     handler& _handler;
     std::vector<listener> _listeners;
     // The distinct configs connect() was given: TCBs point at their config,
     // and the caller's may be a temporary.
     std::vector<tcp_config> _connect_configs;
-    std::vector<connection> _connections;
+    std::vector<connection_slot> _connections;
     std::vector<uint32_t> _free;  // free connection slots (LIFO: warm memory first)
     std::vector<timer_hook> _timers;  // one per connection slot, same index
     flow_table<uint32_t> _flows;      // tuple -> connection slot
@@ -274,12 +228,15 @@ private:
     uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made
     uint32_t* _slot_hint = nullptr;  // the burst lookup's answer for the segment in hand
     std::unique_ptr<wire::parsed_frame[]> _rx_frames;  // one burst, parsed (allocated once)
-    connection* _dispatching = nullptr;  // whose events are being delivered
+    connection_slot* _dispatching = nullptr;  // whose events are being delivered
     time_point _now;                  // of the current poll, for the application's calls
     uint16_t _ip_id = 0;
     source_picker _sources;
     std::array<rte_mbuf*, 2 * burst_size> _tx{};
     uint32_t _tx_count = 0;
+    // Without a port: frames sent, until take_tx() (a ring of link.tx_queue).
+    std::vector<rte_mbuf*> _outgoing;
+    std::size_t _outgoing_head = 0, _outgoing_count = 0;
     // Frames for other lcores, staged per destination and pushed per burst.
     std::vector<std::array<rte_mbuf*, burst_size>> _outbox;
     std::vector<uint16_t> _outbox_count;

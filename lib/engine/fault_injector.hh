@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 
+#include "fptcp/stack_settings.hh"
 #include "tcp/clock.hh"
 
 struct rte_mbuf;
@@ -25,26 +26,8 @@ namespace fptcp::engine {
 
 using tcp::time_point;
 
-// Probabilities in parts per million (1,000,000 = every frame).
-struct fault_rates {
-    static constexpr uint32_t certain = 1'000'000;
-    uint32_t drop = 0;
-    uint32_t duplicate = 0;
-    uint32_t reorder = 0;
-
-    bool any() const { return drop != 0 || duplicate != 0 || reorder != 0; }
-    bool operator==(const fault_rates&) const = default;
-};
-
-// What engine_settings carries: the rates of each direction and the seed
-// (each engine and direction derives its own stream from it).
-struct fault_settings {
-    fault_rates rx;
-    fault_rates tx;
-    uint64_t seed = 1;
-
-    bool operator==(const fault_settings&) const = default;
-};
+using fptcp::fault_rates;
+using fptcp::fault_settings;
 
 struct fault_counters {
     uint64_t dropped = 0;

@@ -26,19 +26,19 @@ std::unique_ptr<capture> capture::open(const std::string& path, uint16_t port_id
     c->_port = port_id;
     c->_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (c->_fd < 0) {
-        error = "--pcap: cannot open '" + path + "': " + std::strerror(errno);
+        error = "pcap: cannot open '" + path + "': " + std::strerror(errno);
         return nullptr;
     }
     std::string pool_name = "fptcp_pcap_" + std::to_string(port_id);
     c->_pool = rte_pktmbuf_pool_create(pool_name.c_str(), copy_mbufs, 0, 0,
                                        static_cast<uint16_t>(rte_pcapng_mbuf_size(snap_length)), SOCKET_ID_ANY);
     if (c->_pool == nullptr) {
-        error = std::string("--pcap: no memory for the copy pool: ") + rte_strerror(rte_errno);
+        error = std::string("pcap: no memory for the copy pool: ") + rte_strerror(rte_errno);
         return nullptr;
     }
     c->_file = rte_pcapng_fdopen(c->_fd, nullptr, nullptr, "fptcp", nullptr);
     if (c->_file == nullptr) {
-        error = std::string("--pcap: ") + rte_strerror(rte_errno);
+        error = std::string("pcap: ") + rte_strerror(rte_errno);
         return nullptr;
     }
     c->_fd = -1;  // rte_pcapng_close closes it

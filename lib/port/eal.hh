@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "port/port_spec.hh"
@@ -52,6 +54,11 @@ std::string start_eal(const eal_settings& settings, const char* program_name);
 // pollers time-sliced on one CPU are slow, and they expose a race in DPDK
 // 22.11's memif PMD (docs/ports.md, "memif").
 int default_peer_cpu();
+
+// The CPUs of an EAL -l style list ("0", "0-3", "1,3,5-6"), in the order
+// given; nullopt and `error` when it is malformed, empty, names a CPU twice
+// or one above RTE_MAX_LCORE - 1.
+std::optional<std::vector<unsigned>> parse_cpu_list(std::string_view list, std::string& error);
 
 // rte_eal_cleanup(); call after every port is destroyed.
 void stop_eal();

@@ -6,20 +6,13 @@
 #include <chrono>
 #include <cstdint>
 
+#include "fptcp/time.hh"
+
 namespace fptcp::tcp {
 
-// A tag clock: it only fixes the unit (microseconds) and the epoch (the
-// engine's start); it has no now().
-struct tcp_clock {
-    using rep = int64_t;
-    using period = std::micro;
-    using duration = std::chrono::duration<rep, period>;
-    using time_point = std::chrono::time_point<tcp_clock>;
-    static constexpr bool is_steady = true;
-};
-
-using duration = tcp_clock::duration;
-using time_point = tcp_clock::time_point;
+using fptcp::duration;
+using fptcp::tcp_clock;
+using fptcp::time_point;
 
 // "No deadline": later than any time the engine will reach.
 inline constexpr time_point no_deadline = time_point::max();

@@ -180,10 +180,10 @@ TEST(ServerOptions, TcpChoicesHaveTheirFlags) {
 TEST(ServerOptions, FaultRatesArePercentagesInPartsPerMillion) {
     server_options o = parse_ok({"--fault-rx", "drop=5%,dup=1%,reorder=0.25%", "--fault-tx", "reorder=100%,drop=0.0001%",
                                  "--fault-seed", "18446744073709551615"});
-    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 2500}));
-    EXPECT_EQ(o.fault.tx, (engine::fault_rates{.drop = 1, .duplicate = 0, .reorder = 1'000'000}));
+    EXPECT_EQ(o.fault.rx, (fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 2500}));
+    EXPECT_EQ(o.fault.tx, (fault_rates{.drop = 1, .duplicate = 0, .reorder = 1'000'000}));
     EXPECT_EQ(o.fault.seed, UINT64_MAX);
-    EXPECT_EQ(parse_ok({"--fault-rx", "drop=0%"}).fault.rx, engine::fault_rates{});
+    EXPECT_EQ(parse_ok({"--fault-rx", "drop=0%"}).fault.rx, fault_rates{});
     EXPECT_EQ(parse_ok({"--fault-rx", "dup=12.5%"}).fault.rx.duplicate, 125000u);
 }
 
@@ -442,8 +442,8 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.stats_json, "stats.json");
     EXPECT_TRUE(o.quiet);
     EXPECT_EQ(o.eal, "--no-huge");
-    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 0}));
-    EXPECT_EQ(o.fault.tx, (engine::fault_rates{.drop = 0, .duplicate = 0, .reorder = 25000}));
+    EXPECT_EQ(o.fault.rx, (fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 0}));
+    EXPECT_EQ(o.fault.tx, (fault_rates{.drop = 0, .duplicate = 0, .reorder = 25000}));
     EXPECT_EQ(o.fault.seed, 99u);
     EXPECT_EQ(o.tcp.congestion, congestion_algorithm::newreno);
     EXPECT_FALSE(o.tcp.nagle);
@@ -499,7 +499,7 @@ TEST(ServerConfig, TheFlagsOverrideTheTcpTable) {
 TEST(ServerConfig, FaultOnTheCommandLineReplacesTheFilesWholeSpec) {
     temp_file f("fault_rx = \"drop=5%,dup=1%\"\n");
     server_options o = parse_ok({"--config", f.path(), "--fault-rx", "reorder=1%"});
-    EXPECT_EQ(o.fault.rx, (engine::fault_rates{.drop = 0, .duplicate = 0, .reorder = 10000}));
+    EXPECT_EQ(o.fault.rx, (fault_rates{.drop = 0, .duplicate = 0, .reorder = 10000}));
 }
 
 TEST(ServerConfig, QuietFalseInTheFileIsOverriddenByTheFlag) {

@@ -1286,8 +1286,8 @@ TEST_F(SoftwareDispatchTest, FlowsReachTheirOwnerLcoreThroughTheMailboxes) {
         ASSERT_NE(s.conn, nullptr);
         // The source port was chosen so that the client's own dispatch
         // brings the replies back to the lcore that opened it.
-        EXPECT_EQ(software_owner(s.conn->tuple(), lcores), lcore);
-        ++served_by[software_owner(s.conn->tuple().reversed(), lcores)];
+        EXPECT_EQ(software_owner(slot_of(*s.conn).tcb->tuple(), lcores), lcore);
+        ++served_by[software_owner(slot_of(*s.conn).tcb->tuple().reversed(), lcores)];
     };
     // One connection per lcore first: ARP resolves (each engine its own
     // cache), then the rest, fifty per round.
