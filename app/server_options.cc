@@ -672,27 +672,6 @@ std::string_view mode_name(server_mode m) {
     return "?";
 }
 
-std::string format_ipv4(uint32_t addr) {
-    return std::to_string(addr >> 24) + "." + std::to_string((addr >> 16) & 0xff) + "." +
-           std::to_string((addr >> 8) & 0xff) + "." + std::to_string(addr & 0xff);
-}
-
-std::optional<uint32_t> parse_ipv4(std::string_view text) {
-    uint32_t addr = 0;
-    for (int part = 0; part < 4; ++part) {
-        size_t dot = text.find('.');
-        std::string_view field = part == 3 ? text : text.substr(0, dot);
-        if (part < 3 && dot == std::string_view::npos) return std::nullopt;
-        // No leading zeros: "010" is octal to inet_aton(3) and decimal to others.
-        if (field.size() > 3 || (field.size() > 1 && field[0] == '0')) return std::nullopt;
-        std::optional<uint64_t> v = parse_decimal(field);
-        if (!v || *v > 255) return std::nullopt;
-        addr = (addr << 8) | static_cast<uint32_t>(*v);
-        if (part < 3) text.remove_prefix(dot + 1);
-    }
-    return addr;
-}
-
 std::string usage() {
     std::string s =
         "usage: fptcp-server [options]   (every option can also be set in the TOML file given with --config; "

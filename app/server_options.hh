@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "fptcp/address.hh"
 #include "fptcp/stack_settings.hh"
 #include "fptcp/tcp_config.hh"
 
@@ -57,8 +58,7 @@ std::string_view mode_name(server_mode m);
 // fptcp::runtime names its settings in errors ("port: ...", "cpus: ...");
 // the programs' users know them by their options ("--port: ...").
 std::string with_option_names(const std::string& runtime_error);
-std::string format_ipv4(uint32_t addr);  // host byte order -> "a.b.c.d"
-// Strict dotted quad: four decimal numbers 0-255, no leading zeros.
-std::optional<uint32_t> parse_ipv4(std::string_view text);
+using fptcp::format_ipv4;  // fptcp/address.hh
+using fptcp::parse_ipv4;
 
 }  // namespace fptcp::app

@@ -27,21 +27,6 @@ struct arguments {
     unsigned timeout_s = 60;
 };
 
-std::optional<uint32_t> parse_ipv4(std::string_view s) {
-    uint32_t ip = 0;
-    for (int i = 0; i < 4; ++i) {
-        unsigned octet = 256;
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), octet);
-        if (ec != std::errc() || octet > 255) return std::nullopt;
-        ip = ip << 8 | octet;
-        s.remove_prefix(static_cast<std::size_t>(end - s.data()));
-        if (i < 3 && (s.empty() || s.front() != '.')) return std::nullopt;
-        if (i < 3) s.remove_prefix(1);
-    }
-    if (!s.empty()) return std::nullopt;
-    return ip;
-}
-
 // http://A.B.C.D[:PORT][/PATH]
 bool parse_url(std::string_view url, arguments& a) {
     if (!url.starts_with("http://")) return false;

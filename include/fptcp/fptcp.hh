@@ -10,6 +10,7 @@
 //   fptcp::handler                         on_open, on_data, on_writable, on_peer_closed, on_closed
 //   fptcp::syn_flood                       a SYN flood on a runtime's port, to test listeners
 
+#include "fptcp/address.hh"
 #include "fptcp/close_reason.hh"
 #include "fptcp/connection.hh"
 #include "fptcp/runtime.hh"
