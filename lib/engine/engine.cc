@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "engine/boot_secret.hh"
 #include "port/capture.hh"
 #include "port/port.hh"
 #include "tcp/wire_adapter.hh"
@@ -97,7 +98,7 @@ engine::engine(port::port* p, const link_settings& l, const engine_settings& s, 
       _flows(s.max_connections),
       _time_wait(s.max_time_wait),
       _wheel(4096, std::chrono::milliseconds(1), time_point{}),
-      _isn(tcp::isn_secret::random()),
+      _isn(boot_isn_secret()),
       _cookies(tcp::isn_secret::random()),  // its own secret, not the ISN generator's
       // RFC 6056 3.3.1: start the source search at a random pair, so a
       // restarted client does not reuse the tuples of its last run.
@@ -471,9 +472,12 @@ tcp::tcb* engine::create_connection(const tcp::four_tuple& t, const tcp_config& 
     return c != nullptr ? &*c->tcb : nullptr;
 }
 
-tcp::seq_num engine::next_iss(const tcp::four_tuple& t, time_point now) const {
-    return _isn.next({t.local_ip, t.remote_ip, t.local_port, t.remote_port},
-                     std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()));
+// RFC 6528's timer M counts from boot (engine/boot_secret.hh): the caller's
+// clock, moved to boot's epoch on the first call.
+tcp::seq_num engine::next_iss(const tcp::four_tuple& t, time_point now) {
+    auto since_epoch = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch());
+    if (!_isn_epoch) _isn_epoch = since_boot() - since_epoch;
+    return _isn.next({t.local_ip, t.remote_ip, t.local_port, t.remote_port}, since_epoch + *_isn_epoch);
 }
 
 // ---------------------------------------------------------------------------

@@ -135,7 +135,7 @@ public:
     }
     const tcp_config* find_listener(const tcp::four_tuple& t) const;
     tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
-    tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now) const;
+    tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now);
     bool syn_flood_pressure(const tcp_config& listening) const {
         return half_open_connections() >= listening.syn_backlog || _free.empty();
     }
@@ -218,7 +218,9 @@ private:
     time_wait_table _time_wait;
     timer_wheel _wheel;
     arp_cache<rte_mbuf*, arp_hold> _arp;
-    tcp::isn_generator _isn;
+    tcp::isn_generator _isn;  // this boot's key (engine/boot_secret.hh)
+    // Boot's epoch minus the caller's clock's, set by the first next_iss().
+    std::optional<std::chrono::microseconds> _isn_epoch;
     tcp::syn_cookie_jar _cookies;
     static constexpr std::size_t tcp_states = static_cast<std::size_t>(tcp::tcp_state::time_wait) + 1;
     std::array<uint32_t, tcp_states> _in_state{};  // connections per state (engine::count_state)

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fptcp/fptcp.hh"
@@ -168,6 +169,44 @@ TEST_F(OwnPackets, FramesThatAreNeitherArpNorIpv4AreDroppedAndCounted) {
     s->receive(_now, &in, 1);
     EXPECT_TRUE(take_all(*s).empty());
     EXPECT_EQ(s->snapshot().get("drop_rx_unsupported_ethertype"), 1u);
+}
+
+// A restarted program (a new stack whose clock starts again at zero) opens
+// the same tuple with a later ISN and TSval, so that a Linux peer holding
+// the last incarnation in TIME_WAIT accepts the SYN (RFC 6191): the ISN key
+// is this boot's and the ISN timer counts from boot.
+TEST_F(OwnPackets, ARestartedStackOpensTheSameTupleWithALaterIsnAndTsval) {
+    auto first_syn = [&](wire::parsed_frame& f) {
+        link_settings link{.mac = our_mac, .pool = test_pool()};
+        stack_settings st;
+        st.ip = our_ip;
+        st.max_connections = 4;
+        st.max_time_wait = 4;
+        st.first_source_port = 40000;  // one source port: the same tuple each time
+        st.source_ports = 1;
+        std::string error;
+        auto s = stack::create(link, st, _handler, error);
+        ASSERT_NE(s, nullptr) << error;
+        s->set_neighbor(peer_ip, peer_mac);
+        ASSERT_NE(s->connect(time_point{}, peer_ip, 80), nullptr);  // the program's clock starts at 0
+        std::vector<rte_mbuf*> out = take_all(*s);
+        ASSERT_EQ(out.size(), 1u);
+        f = parsed(out[0]);
+        free_all(out);
+    };
+    wire::parsed_frame before, after;
+    first_syn(before);
+    constexpr uint32_t lived_ms = 20;  // the first program's connection lived this long
+    std::this_thread::sleep_for(std::chrono::milliseconds(lived_ms));
+    first_syn(after);
+    ASSERT_EQ(before.tcp.src_port, after.tcp.src_port);
+    // M ticks every 4 us: at least 20 ms later means at least 5,000 ticks,
+    // and far fewer than an unrelated key's offset would give.
+    uint32_t isn_ticks = after.tcp.seq - before.tcp.seq;
+    EXPECT_GE(isn_ticks, lived_ms * 250);
+    EXPECT_LT(isn_ticks, 10'000'000u);
+    // The last TSval the first program sent was its first + 20 ms.
+    EXPECT_GT(static_cast<int32_t>(after.tcp.options.ts_val - (before.tcp.options.ts_val + lived_ms)), 0);
 }
 
 // A peer written with lib/wire: handshake, 1,000 bytes, FIN; the stack
