@@ -385,13 +385,11 @@ void engine::receive_tcp(time_point now, const wire::parsed_frame& f, uint32_t* 
     // refreshes: spoofed SYNs must not fill the cache).
     send_waiting(_arp.update(f.ip.src, f.eth.src, now), f.eth.src);
     tcp::four_tuple t = tcp::arriving_tuple(f.ip, f.tcp);
-    _touched = UINT32_MAX;
-    _slot_hint = slot_hint;
-    tcp::demux_result r = tcp::demux(*this, t, now, tcp::to_segment(f.tcp), _out);
-    if (r == tcp::demux_result::refused) _counters.drop(engine_drop::no_listener_room);
-    connection_slot* c = _touched == UINT32_MAX ? nullptr : &_connections[_touched];
-    flush_output(now, c);
-    if (c != nullptr) settle(now, *c);
+    tcp::demux_outcome<connection_slot> o =
+        tcp::demux(*this, connection_at(slot_hint, t), t, now, tcp::to_segment(f.tcp), _out);
+    if (o.result == tcp::demux_result::refused) _counters.drop(engine_drop::no_listener_room);
+    flush_output(now, o.connection);
+    if (o.connection != nullptr) settle(now, *o.connection);
 }
 
 // ---------------------------------------------------------------------------
@@ -446,17 +444,14 @@ void engine::receive_forwarded(time_point now) {
 
 static_assert(tcp::syn_flood_owner<engine>, "the engine answers SYN floods with cookies");
 
-// The burst lookup's answer when it still holds (an earlier segment of the
-// burst may have opened or freed connections since), else a fresh lookup.
-tcp::tcb* engine::find_connection(const tcp::four_tuple& t) {
-    uint32_t* slot = _slot_hint;
-    _slot_hint = nullptr;
-    bool holds = slot != nullptr && *slot < _connections.size() && _connections[*slot].tcb &&
-                 _connections[*slot].tcb->tuple() == t;
-    if (!holds) slot = _flows.find(t);
-    if (slot == nullptr) return nullptr;
-    _touched = *slot;
-    return &*_connections[*slot].tcb;
+// t's connection: the burst lookup's answer when it still holds (an earlier
+// segment of the burst may have opened or freed connections since), else a
+// fresh lookup; nullptr when there is none.
+connection_slot* engine::connection_at(const uint32_t* slot_hint, const tcp::four_tuple& t) {
+    bool holds = slot_hint != nullptr && *slot_hint < _connections.size() && _connections[*slot_hint].tcb &&
+                 _connections[*slot_hint].tcb->tuple() == t;
+    const uint32_t* slot = holds ? slot_hint : _flows.find(t);
+    return slot != nullptr ? &_connections[*slot] : nullptr;
 }
 
 const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
@@ -467,9 +462,8 @@ const tcp_config* engine::find_listener(const tcp::four_tuple& t) const {
     return nullptr;
 }
 
-tcp::tcb* engine::create_connection(const tcp::four_tuple& t, const tcp_config& cfg) {
-    connection_slot* c = open_slot(t, cfg, true);
-    return c != nullptr ? &*c->tcb : nullptr;
+connection_slot* engine::create_connection(const tcp::four_tuple& t, const tcp_config& cfg) {
+    return open_slot(t, cfg, true);
 }
 
 // RFC 6528's timer M counts from boot (engine/boot_secret.hh): the caller's
@@ -503,7 +497,6 @@ connection_slot* engine::open_slot(const tcp::four_tuple& t, const tcp_config& c
     c.established = false;
     c.user = nullptr;
     c.filed = no_deadline;
-    _touched = i;
     return &c;
 }
 

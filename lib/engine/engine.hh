@@ -127,14 +127,15 @@ public:
     const fault_counters& tx_fault_counters() const { return _fault_tx.counters(); }
 
     // tcp::demux's owner interface (tcp/demux.hh); not for applications.
-    tcp::tcb* find_connection(const tcp::four_tuple& t);
+    // No find_connection: receive_tcp gives demux the burst lookup's answer.
     tcp::time_wait_entry* find_time_wait(const tcp::four_tuple& t) { return _time_wait.find(t); }
     void erase_time_wait(const tcp::four_tuple& t) {
         _time_wait.erase(t);
         ++_counters.time_wait_reopened;
     }
     const tcp_config* find_listener(const tcp::four_tuple& t) const;
-    tcp::tcb* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
+    connection_slot* create_connection(const tcp::four_tuple& t, const tcp_config& cfg);
+    tcp::tcb& tcb_of(connection_slot& c) { return *c.tcb; }
     tcp::seq_num next_iss(const tcp::four_tuple& t, time_point now);
     bool syn_flood_pressure(const tcp_config& listening) const {
         return half_open_connections() >= listening.syn_backlog || _free.empty();
@@ -177,6 +178,7 @@ private:
     void flush_forwarded();
     void receive_forwarded(time_point now);
     // connections
+    connection_slot* connection_at(const uint32_t* slot_hint, const tcp::four_tuple& t);
     connection_slot* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
     const tcp_config* keep_connect_config(const tcp_config& cfg);
     void settle(time_point now, connection_slot& c);
@@ -227,8 +229,6 @@ private:
     uint8_t* _buffers = nullptr;  // max_connections x (send + receive), then the range pool's memory, mapped lazily
     std::size_t _buffers_size = 0;
     std::optional<tcp::range_pool> _ranges;  // out-of-order and SACKed ranges of this lcore's connections
-    uint32_t _touched = UINT32_MAX;  // the slot the last demux call found or made
-    uint32_t* _slot_hint = nullptr;  // the burst lookup's answer for the segment in hand
     std::unique_ptr<wire::parsed_frame[]> _rx_frames;  // one burst, parsed (allocated once)
     connection_slot* _dispatching = nullptr;  // whose events are being delivered
     time_point _now;                  // of the current poll, for the application's calls

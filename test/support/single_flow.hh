@@ -47,7 +47,7 @@ public:
     bool syn_flood_pressure(const tcp_config& c) const { return c.syn_backlog == 0 || conn.has_value(); }
     syn_cookie_jar& syn_cookies() { return cookies; }
 
-    demux_result deliver(const segment& s, const four_tuple& t = flow) { return demux(*this, t, now, s, out); }
+    demux_result deliver(const segment& s, const four_tuple& t = flow) { return demux(*this, t, now, s, out).result; }
 
     void open_active() {
         create_connection(flow, cfg);
