@@ -160,7 +160,7 @@ private:
 int run(const app::server_options& opts, runtime& rt) {
     std::vector<std::unique_ptr<app::server_handler>> handlers;
     for (uint16_t i = 0; i < rt.lcores(); ++i) {
-        auto& h = *handlers.emplace_back(std::make_unique<app::server_handler>(opts, opts.max_connections));
+        auto& h = *handlers.emplace_back(app::server_handler::create(opts, opts.max_connections));
         std::string error;
         stack* s = rt.create_stack(i, h, error);
         if (s == nullptr) return fail(1, error);
