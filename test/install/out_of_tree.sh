@@ -21,8 +21,11 @@ bindir=$(dirname "$(find "$stage" -name fptcp-server -type f)")
 # install works as a real one would.
 export PKG_CONFIG_PATH=$(dirname "$pc")
 make -s -C "$src/examples" OUT="$stage"
-LD_LIBRARY_PATH=$libdir ldd "$stage/fptcp-fetch" | grep -q "$libdir/libfptcp.so" || {
-  echo "FAIL: fptcp-fetch does not link the installed libfptcp.so" >&2; ldd "$stage/fptcp-fetch" >&2; exit 1; }
+# (ldd's output is kept whole first: grep -q would stop reading early, and
+# pipefail would then count ldd's SIGPIPE as a failure.)
+linked=$(LD_LIBRARY_PATH=$libdir ldd "$stage/fptcp-fetch")
+grep -q "$libdir/libfptcp.so" <<<"$linked" || {
+  echo "FAIL: fptcp-fetch does not link the installed libfptcp.so" >&2; echo "$linked" >&2; exit 1; }
 
 socket=$stage/memif.sock
 "$bindir/fptcp-server" --port "memif:$socket,role=server" --ip 10.99.7.2/24 --quiet --duration 30 \
