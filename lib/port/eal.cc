@@ -1,5 +1,7 @@
 #include "port/eal.hh"
 
+#include "port/port_kind.hh"
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -24,8 +26,6 @@ namespace {
 
 using kind = port_spec::kind;
 
-constexpr unsigned cap_net_admin = 12;  // linux/capability.h
-constexpr unsigned cap_net_raw = 13;
 
 // Effective capability mask of this process (CapEff in /proc/self/status).
 uint64_t effective_capabilities() {
@@ -39,7 +39,6 @@ uint64_t effective_capabilities() {
     return 0;
 }
 
-bool has_capability(uint64_t caps, unsigned cap) { return (caps >> cap & 1U) != 0; }
 
 std::vector<std::string> split_on_spaces(const std::string& text) {
     std::vector<std::string> words;
@@ -150,29 +149,6 @@ std::string first_line(const std::string& text) {
     return "";
 }
 
-// tap:NAME when an interface NAME exists already. The TAP PMD creates the
-// interface, or attaches to a TAP of that name: to a persistent one (`ip
-// tuntap add`) as the user meant, but also, as one more queue, to the TAP of
-// another running process, which would then get half of the traffic. Any
-// other kind of interface makes the PMD fail.
-std::string existing_interface_problem(const std::string& name) {
-    constexpr unsigned long iff_persist = 0x0800;  // linux/if_tun.h
-    std::string dir = "/sys/class/net/" + name;
-    std::error_code ec;
-    if (!std::filesystem::exists(dir, ec)) {
-        return "";
-    }
-    std::ifstream flags_file(dir + "/tun_flags");
-    unsigned long flags = 0;
-    if (!(flags_file >> std::hex >> flags)) {
-        return "'" + name + "' exists and is not a TAP interface";
-    }
-    if ((flags & iff_persist) == 0) {
-        return "the TAP interface '" + name + "' is in use by another process (another fptcp-server?)";
-    }
-    return "";
-}
-
 }  // namespace
 
 bool hugepages_available() {
@@ -190,59 +166,16 @@ bool hugepages_available() {
 std::string check_port_privileges(const std::vector<port_spec>& ports) {
     uint64_t caps = effective_capabilities();
     for (const auto& spec : ports) {
-        switch (spec.type) {
-        case kind::tap:
-            if (!has_capability(caps, cap_net_admin)) {
-                return "port " + to_string(spec) + " needs root (CAP_NET_ADMIN) to create a TAP interface";
-            }
-            break;
-        case kind::af_packet:
-            if (!has_capability(caps, cap_net_raw)) {
-                return "port " + to_string(spec) + " needs root (CAP_NET_RAW) to open a packet socket";
-            }
-            break;
-        case kind::pci:
-            if (::geteuid() != 0) {
-                return "port " + to_string(spec) + " needs root to use a PCI device (vfio, hugepages)";
-            }
-            break;
-        case kind::memif:
-        case kind::ring:
-            break;
+        if (std::string p = kind_of(spec.type).privilege_problem(spec, caps); !p.empty()) {
+            return "port " + to_string(spec) + " " + p;
         }
     }
     return "";
 }
 
 std::string check_port_targets(const std::vector<port_spec>& ports) {
-    std::error_code ec;
     for (const auto& spec : ports) {
-        switch (spec.type) {
-        case kind::af_packet:
-            if (::if_nametoindex(spec.name.c_str()) == 0) {
-                return "port " + to_string(spec) + ": no network interface '" + spec.name + "' (ip link lists them)";
-            }
-            break;
-        case kind::memif: {
-            std::filesystem::path directory = std::filesystem::path(spec.name).parent_path();
-            if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
-                return "port " + to_string(spec) + ": the socket's directory '" + directory.string() + "' does not exist";
-            }
-            break;
-        }
-        case kind::pci:
-            if (!std::filesystem::exists("/sys/bus/pci/devices/" + spec.name, ec)) {
-                return "port " + to_string(spec) + ": no PCI device " + spec.name + " (lspci -D lists them)";
-            }
-            break;
-        case kind::tap:
-            if (auto problem = existing_interface_problem(spec.name); !problem.empty()) {
-                return "port " + to_string(spec) + ": " + problem;
-            }
-            break;
-        case kind::ring:
-            break;
-        }
+        if (std::string p = kind_of(spec.type).target_problem(spec); !p.empty()) return "port " + to_string(spec) + ": " + p;
     }
     return "";
 }

@@ -1,6 +1,7 @@
 #include "port/port.hh"
 
 #include "port/kernel_interface.hh"
+#include "port/port_kind.hh"
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -23,128 +24,6 @@ namespace {
 
 using kind = port_spec::kind;
 
-std::string describe(int ret) { return rte_strerror(ret < 0 ? -ret : ret); }
-
-// ---- ring links: two ring ports wired back to back in one process --------
-//
-// DPDK's own net_ring vdev (nodeaction=NAME:NODE:CREATE|ATTACH) gives both
-// ports the same rings for RX and TX, so a port receives its own frames.
-// Here rte_eth_from_rings gets crossed rings instead: side 0 transmits into
-// `forward` and receives from `backward`; side 1 the other way round.
-struct ring_link {
-    std::vector<rte_ring*> forward;   // side 0 TX -> side 1 RX
-    std::vector<rte_ring*> backward;  // side 1 TX -> side 0 RX
-    std::array<bool, 2> open{};
-};
-
-std::map<std::string, ring_link>& ring_links() {
-    static std::map<std::string, ring_link> links;
-    return links;
-}
-
-void drain(const std::vector<rte_ring*>& rings) {
-    for (rte_ring* r : rings) {
-        void* m = nullptr;
-        while (rte_ring_dequeue(r, &m) == 0) {
-            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
-        }
-    }
-}
-
-void free_rings(std::vector<rte_ring*>& rings) {
-    for (rte_ring* r : rings) {
-        rte_ring_free(r);
-    }
-    rings.clear();
-}
-
-bool create_rings(const std::string& link, char direction, uint16_t count, uint32_t size,
-                  std::vector<rte_ring*>& rings, std::string& error) {
-    for (uint16_t q = 0; q < count; ++q) {
-        std::string name = "fr_" + link + "_" + direction + std::to_string(q);
-        rte_ring* r = rte_ring_create(name.c_str(), size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-        if (r == nullptr) {
-            error = "cannot create rte_ring " + name + ": " + describe(rte_errno);
-            return false;
-        }
-        rings.push_back(r);
-    }
-    return true;
-}
-
-// Creates side 0 or 1 of the link named spec.name; returns the ethdev port id.
-std::optional<uint16_t> open_ring(const port_spec& spec, unsigned index, const port_settings& settings, int& side,
-                                  std::string& error) {
-    ring_link& link = ring_links()[spec.name];
-    if (link.open[0] && link.open[1]) {
-        error = "ring link '" + spec.name + "' already has two ports";
-        return std::nullopt;
-    }
-    if (link.forward.empty()) {
-        uint16_t tx = settings.tx_queues == 0 ? 1 : settings.tx_queues;
-        uint16_t rx = settings.rx_queues == 0 ? 1 : settings.rx_queues;
-        uint32_t size = std::max(settings.rx_ring, settings.tx_ring);
-        if (!create_rings(spec.name, 'f', tx, size, link.forward, error) ||
-            !create_rings(spec.name, 'b', rx, size, link.backward, error)) {
-            free_rings(link.forward);
-            free_rings(link.backward);
-            ring_links().erase(spec.name);
-            return std::nullopt;
-        }
-    }
-    side = link.open[0] ? 1 : 0;
-    auto& rx = side == 0 ? link.backward : link.forward;
-    auto& tx = side == 0 ? link.forward : link.backward;
-    // rte_eth_from_rings prefixes "net_ring_" itself.
-    std::string name = ethdev_name(spec, index, static_cast<unsigned>(side));
-    int id = rte_eth_from_rings(name.c_str() + std::strlen("net_ring_"), rx.data(), static_cast<unsigned>(rx.size()), tx.data(),
-                                static_cast<unsigned>(tx.size()), rte_socket_id());
-    if (id < 0) {
-        error = "cannot create ring port " + name + ": " + describe(rte_errno);
-        if (!link.open[0] && !link.open[1]) {
-            free_rings(link.forward);
-            free_rings(link.backward);
-            ring_links().erase(spec.name);
-        }
-        return std::nullopt;
-    }
-    link.open[static_cast<unsigned>(side)] = true;
-    return static_cast<uint16_t>(id);
-}
-
-// Frames in flight on the link may come from this side's pool, which is about
-// to be freed: drop them all. The last side out frees the rings.
-void close_ring(const std::string& link_name, int side) {
-    auto it = ring_links().find(link_name);
-    if (it == ring_links().end()) {
-        return;
-    }
-    ring_link& link = it->second;
-    drain(link.forward);
-    drain(link.backward);
-    link.open[static_cast<unsigned>(side)] = false;
-    if (!link.open[0] && !link.open[1]) {
-        free_rings(link.forward);
-        free_rings(link.backward);
-        ring_links().erase(it);
-    }
-}
-
-std::optional<uint16_t> find_pci_port(const std::string& bdf) {
-    uint16_t id = 0;
-    if (rte_eth_dev_get_port_by_name(bdf.c_str(), &id) == 0) {
-        return id;
-    }
-    // Some PMDs name their ethdevs differently (several ports per device):
-    // take the first port whose rte_device is the BDF.
-    RTE_ETH_FOREACH_DEV(id) {
-        rte_eth_dev_info info{};
-        if (rte_eth_dev_info_get(id, &info) == 0 && info.device != nullptr && bdf == rte_dev_name(info.device)) {
-            return id;
-        }
-    }
-    return std::nullopt;
-}
 
 }  // namespace
 
@@ -165,45 +44,17 @@ port::port(const port_spec& spec, uint16_t id, std::string name) : _spec(spec), 
 std::unique_ptr<port> port::open(const port_spec& spec, unsigned index, const port_settings& settings,
                                  std::string& error) {
     std::string prefix = "port " + to_string(spec) + ": ";
-    std::optional<uint16_t> id;
-    std::string name;
+    const port_kind& k = kind_of(spec.type);
     int side = -1;
-    switch (spec.type) {
-    case kind::tap:
-    case kind::af_packet:
-    case kind::memif: {
-        name = ethdev_name(spec, index);
-        uint16_t found = 0;
-        if (rte_eth_dev_get_port_by_name(name.c_str(), &found) == 0) {
-            id = found;
-        } else {
-            error = prefix + "no DPDK device " + name + " (the EAL did not create it; see its log above)";
-            return nullptr;
-        }
-        break;
+    std::string detail;
+    std::optional<uint16_t> id = k.find_device(spec, index, settings, side, detail);
+    if (!id) {
+        error = prefix + detail;
+        return nullptr;
     }
-    case kind::pci:
-        name = spec.name;
-        id = find_pci_port(spec.name);
-        if (!id) {
-            error = prefix + "no DPDK port on " + spec.name + " (is it bound to vfio-pci? see docs/ports.md)";
-            return nullptr;
-        }
-        break;
-    case kind::ring: {
-        std::string detail;
-        id = open_ring(spec, index, settings, side, detail);
-        if (!id) {
-            error = prefix + detail;
-            return nullptr;
-        }
-        name = ethdev_name(spec, index, static_cast<unsigned>(side));
-        break;
-    }
-    }
+    std::string name = k.ethdev_name(spec, index, side < 0 ? 0 : static_cast<unsigned>(side));
     std::unique_ptr<port> p(new port(spec, *id, name));
     p->_ring_side = side;
-    std::string detail;
     if (!p->configure(settings, detail)) {
         error = prefix + detail;
         return nullptr;
@@ -214,7 +65,7 @@ std::unique_ptr<port> port::open(const port_spec& spec, unsigned index, const po
 bool port::configure(const port_settings& settings, std::string& error) {
     rte_eth_dev_info info{};
     if (int ret = rte_eth_dev_info_get(_id, &info); ret != 0) {
-        error = "rte_eth_dev_info_get: " + describe(ret);
+        error = "rte_eth_dev_info_get: " + describe_rte_error(ret);
         return false;
     }
     _rx_queues = std::min<uint16_t>(settings.rx_queues == 0 ? 1 : settings.rx_queues, info.max_rx_queues);
@@ -227,7 +78,7 @@ bool port::configure(const port_settings& settings, std::string& error) {
         return false;
     }
     if (int ret = rte_eth_dev_start(_id); ret != 0) {
-        error = "rte_eth_dev_start: " + describe(ret);
+        error = "rte_eth_dev_start: " + describe_rte_error(ret);
         return false;
     }
     _started = true;
@@ -237,22 +88,11 @@ bool port::configure(const port_settings& settings, std::string& error) {
     if (_rss) {
         program_reta();
     }
-    switch (_spec.type) {
-    case kind::tap:
-    case kind::af_packet:
-        // Kernel-backed: the tap PMD reads whatever the kernel writes to the
-        // TAP, and an af_packet port takes the interface's own MAC, so frames
-        // for us arrive without promiscuous mode; leave the kernel's
-        // interface flags as the user set them.
-        break;
-    case kind::memif:
-    case kind::ring:
-    case kind::pci:
-        // Only frames to our MAC, broadcast (ARP) and multicast. memif and
-        // ring do not filter and answer -ENOTSUP, which is fine.
-        rte_eth_promiscuous_disable(_id);
-        break;
-    }
+    // Kernel-backed ports (tap, af_packet) get only frames for us from the
+    // kernel: leave the interface's flags as the user set them. The others
+    // take only frames to our MAC, broadcast (ARP) and multicast; memif and
+    // ring do not filter and answer -ENOTSUP, which is fine.
+    if (!kind_of(_spec.type).kernel_backed) rte_eth_promiscuous_disable(_id);
     rte_ether_addr addr{};
     if (_spec.type == kind::ring) {
         // The ring PMD's address is all zeros: give each ring port a locally
@@ -322,7 +162,7 @@ bool port::configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string&
     _tx_offloads = conf.txmode.offloads;
     if (ret != 0) {
         error = "rte_eth_dev_configure with " + std::to_string(rx_queues) + " RX and " + std::to_string(tx_queues) +
-                " TX queues: " + describe(ret);
+                " TX queues: " + describe_rte_error(ret);
         return false;
     }
     return true;
@@ -332,14 +172,14 @@ bool port::setup_queues(const port_settings& settings, std::string& error) {
     uint16_t rx_desc = settings.rx_ring;
     uint16_t tx_desc = settings.tx_ring;
     if (int ret = rte_eth_dev_adjust_nb_rx_tx_desc(_id, &rx_desc, &tx_desc); ret != 0) {
-        error = "rte_eth_dev_adjust_nb_rx_tx_desc: " + describe(ret);
+        error = "rte_eth_dev_adjust_nb_rx_tx_desc: " + describe_rte_error(ret);
         return false;
     }
     int socket = rte_eth_dev_socket_id(_id);
     std::string pool_name = "fptcp_mp_" + std::to_string(_id);
     _pool = rte_pktmbuf_pool_create(pool_name.c_str(), settings.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (_pool == nullptr) {
-        error = "cannot create a pool of " + std::to_string(settings.mbufs) + " mbufs: " + describe(rte_errno) +
+        error = "cannot create a pool of " + std::to_string(settings.mbufs) + " mbufs: " + describe_rte_error(rte_errno) +
                 " (reserve hugepages or raise --memory; see docs/ports.md)";
         return false;
     }
@@ -351,13 +191,13 @@ bool port::setup_queues(const port_settings& settings, std::string& error) {
     txconf.offloads = _tx_offloads;
     for (uint16_t q = 0; q < _rx_queues; ++q) {
         if (int ret = rte_eth_rx_queue_setup(_id, q, rx_desc, static_cast<unsigned>(socket), &rxconf, _pool); ret != 0) {
-            error = "rte_eth_rx_queue_setup " + std::to_string(q) + ": " + describe(ret);
+            error = "rte_eth_rx_queue_setup " + std::to_string(q) + ": " + describe_rte_error(ret);
             return false;
         }
     }
     for (uint16_t q = 0; q < _tx_queues; ++q) {
         if (int ret = rte_eth_tx_queue_setup(_id, q, tx_desc, static_cast<unsigned>(socket), &txconf); ret != 0) {
-            error = "rte_eth_tx_queue_setup " + std::to_string(q) + ": " + describe(ret);
+            error = "rte_eth_tx_queue_setup " + std::to_string(q) + ": " + describe_rte_error(ret);
             return false;
         }
     }
@@ -389,7 +229,7 @@ port::~port() {
     if (_spec.type == kind::ring) {
         // rte_vdev_uninit closes the ethdev and frees the name for reuse.
         rte_vdev_uninit(_name.c_str());
-        close_ring(_spec.name, _ring_side);
+        close_ring_port(_spec.name, _ring_side);
     } else {
         rte_eth_dev_close(_id);
     }

@@ -1,5 +1,6 @@
 // Port spec parsing, vdev strings and EAL argument lists: pure, no EAL.
 #include "port/eal.hh"
+#include "port/port_kind.hh"
 #include "port/port_spec.hh"
 
 #include <fcntl.h>
@@ -371,6 +372,15 @@ TEST(PortTargets, ATapAnotherProcessHoldsIsRefusedAPersistentOneIsNot) {
         EXPECT_EQ(check_port_targets({parse_ok("tap:" + name)}), "");
     }
     EXPECT_EQ(check_port_targets({parse_ok("tap:" + name)}), "") << "gone with its descriptor";
+}
+
+TEST(PortSpec, EveryKindHasItsEntry) {
+    for (kind k : {kind::tap, kind::af_packet, kind::memif, kind::ring, kind::pci}) {
+        const port_kind& entry = kind_of(k);
+        EXPECT_EQ(entry.type, k);
+        EXPECT_EQ(kind_named(entry.prefix), &entry) << entry.prefix;
+    }
+    EXPECT_EQ(kind_named("foo"), nullptr);
 }
 
 TEST(CpuList, SinglesRangesAndListsInTheOrderGiven) {
