@@ -28,7 +28,7 @@ void on_signal(int) { signalled = 1; }
 
 bool runtime::impl::stopping() const { return stop_requested.load(std::memory_order_relaxed) || signalled != 0; }
 
-runtime::runtime(std::unique_ptr<impl> i) : _impl(std::move(i)) { _stacks.resize(_impl->cpus.size()); }
+runtime::runtime(std::unique_ptr<impl> i) : _impl(std::move(i)) { _stacks.resize(_impl->lcores); }
 
 runtime::~runtime() {
     _stacks.clear();  // the engines free their mbufs while the port's pool exists
@@ -48,8 +48,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
                                         std::string& error) {
     if (error = check(settings); !error.empty()) return nullptr;
     std::optional<port::port_spec> spec = port::parse_port_spec(settings.port, error);
-    std::vector<unsigned> cpus = *port::parse_cpu_list(settings.cpus, error);
-    auto lcores = static_cast<uint16_t>(cpus.size());
+    auto lcores = static_cast<uint16_t>(port::parse_cpu_list(settings.cpus, error)->size());
 
     port::eal_settings eal;
     eal.ports.push_back(*spec);
@@ -62,7 +61,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
 
     auto i = std::make_unique<impl>();  // from here, its destructor stops the EAL
     i->settings = settings;
-    i->cpus = std::move(cpus);
+    i->lcores = lcores;
     i->published = std::vector<published_stats>(lcores);
     port::port_settings ps{.rx_queues = lcores, .tx_queues = lcores, .mbufs = settings.mbufs};
     if (!(i->port = port::port::open(*spec, 0, ps, error))) return nullptr;
@@ -86,7 +85,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
     return std::unique_ptr<runtime>(new runtime(std::move(i)));
 }
 
-uint16_t runtime::lcores() const { return static_cast<uint16_t>(_impl->cpus.size()); }
+uint16_t runtime::lcores() const { return _impl->lcores; }
 
 stack* runtime::create_stack(uint16_t lcore, handler& h, std::string& error) {
     return create_stack(lcore, h, _impl->settings.stack, error);
@@ -117,7 +116,7 @@ bool runtime::wait_for_link(unsigned timeout_ms) const { return _impl->port->wai
 std::string_view runtime::port_name() const { return _impl->port->name(); }
 
 time_point runtime::now() const {
-    return time_point(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(now_ns())));
+    return _impl->now();
 }
 
 uint64_t runtime::now_ns() const { return _impl->now_ns(); }

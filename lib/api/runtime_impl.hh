@@ -38,7 +38,7 @@ private:
 
 struct runtime::impl {
     runtime_settings settings;
-    std::vector<unsigned> cpus;
+    uint16_t lcores = 0;  // one per CPU of settings.cpus
     std::unique_ptr<port::port> port;
     std::unique_ptr<port::capture> capture;
     std::unique_ptr<engine::mailbox_grid> grid;
@@ -65,6 +65,9 @@ struct runtime::impl {
     bool stopping() const;  // stop() was called or a signal arrived
 
     uint64_t now_ns() const { return static_cast<uint64_t>(static_cast<double>(rte_rdtsc() - tsc_start) * ns_per_cycle); }
+    time_point now() const {
+        return time_point(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(now_ns())));
+    }
 
     // Frames still in the mailboxes when the lcores stopped.
     static void drain(engine::mailbox_grid& g) {
@@ -80,7 +83,7 @@ struct runtime::impl {
         stats scratch;
         time_point next_publish{};
         while (!stopping()) {
-            auto now = time_point(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(now_ns())));
+            time_point now = this->now();
             s.poll(now);
             if (now >= next_publish) {
                 s.snapshot(scratch);
