@@ -238,7 +238,7 @@ bool tcb::process_ack(time_point now, const segment& seg, tcp_output& out) {
     if (advanced && _sack_ok) forget_reneged_sacks(seg.ack, out);
     if (advanced) acknowledge(now, seg, sacked_before);
     if (advanced && watched_retransmission_overtaken()) detect_lost_retransmission(now, out);
-    update_send_window(seg);
+    update_send_window(seg, advanced);
     if (!_scoreboard.empty()) detect_loss_by_time(now);  // RACK needs a hole above SACKed octets
     // Loss detection has news only in recovery, on a duplicate, or when
     // octets proved lost remain above the new SND.UNA.
@@ -387,12 +387,18 @@ bool tcb::is_duplicate_ack(const segment& seg, bool new_sack) const {
 }
 
 // RFC 9293 3.10.7.4 fifth step: the SND.WL1/SND.WL2 rule keeps an old
-// segment from setting an old window.
-void tcb::update_send_window(const segment& seg) {
+// segment from setting an old window. One addition, as Linux's
+// tcp_may_update_window: a segment whose ACK moved SND.UNA (`advanced`)
+// sets the window too, whatever its sequence number. The peer's resent data
+// filling a hole is such a segment; its window is measured from its ACK, and
+// the older offer kept instead would be read from the new SND.UNA, past the
+// peer's right edge.
+void tcb::update_send_window(const segment& seg, bool advanced) {
     if (before(seg.ack, _snd.una)) return;
-    if (!(before(_snd.wl1, seg.seq) || (_snd.wl1 == seg.seq && before_or_equal(_snd.wl2, seg.ack)))) return;
+    bool newer = before(_snd.wl1, seg.seq) || (_snd.wl1 == seg.seq && before_or_equal(_snd.wl2, seg.ack));
+    if (!newer && !advanced) return;
     _snd.wnd = scaled_window(seg);
-    _snd.wl1 = seg.seq;
+    _snd.wl1 = seq_max(_snd.wl1, seg.seq);
     _snd.wl2 = seg.ack;
     _snd.max_wnd = std::max(_snd.max_wnd, _snd.wnd);
     if (_snd.wnd > 0 && _rtx_mode == rtx_mode::persist) {

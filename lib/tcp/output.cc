@@ -225,6 +225,7 @@ void tcb::watch_retransmission(seq_num seq, seq_num end) {
     _rxt_latest_max = _snd.max;
     if (_rxt_watch || !_sack_ok) return;
     _rxt_watch = true;
+    _rxt_probed = false;
     _rxt_seq = seq;
     _rxt_sent_max = _snd.max;
     _rxt_high_after = _high_rxt;
@@ -271,25 +272,30 @@ duration tcb::backed_off_rto() const {
 }
 
 // RFC 8985 7.2 and 7.3: a probe only with SACK (its answer must tell which
-// octets are missing), an RTT measured, no recovery under way, and one probe
-// per tail.
+// octets are missing), an RTT measured, and one probe per tail; during a
+// recovery only for a retransmission nothing else can prove lost
+// (recovery.cc, retransmission_needs_probe).
 bool tcb::loss_probe_allowed() const {
-    return _sack_ok && _rtt.has_sample() && !_in_recovery && !_probe_out && _backoff == 0 &&
-           is_synchronized(_state) && _snd.una != _snd.max;
+    return _sack_ok && _rtt.has_sample() && !_probe_out && _backoff == 0 && is_synchronized(_state) &&
+           _snd.una != _snd.max && (!_in_recovery || retransmission_needs_probe());
 }
 
-// The RTO (RFC 6298 5.1), or when a tail loss probe is allowed the PTO
-// (RFC 8985 7.2): 2 SRTT, plus the peer's worst delayed ACK when one
-// segment is in flight, and never later than the RTO would fire.
+// The RTO (RFC 6298 5.1), or the PTO when a probe is allowed.
 void tcb::arm_retransmit(time_point now) {
-    duration rto = backed_off_rto();
     _rtx_mode = rtx_mode::retransmit;
-    _rtx_deadline = now + rto;
-    if (!loss_probe_allowed()) return;
+    _rtx_deadline = now + backed_off_rto();
+    arm_loss_probe(now);
+}
+
+// RFC 8985 7.2: with the RTO armed and a probe allowed, the PTO runs
+// instead: 2 SRTT, plus the peer's worst delayed ACK when one segment is in
+// flight, and never later than the RTO would fire.
+void tcb::arm_loss_probe(time_point now) {
+    if (_rtx_mode != rtx_mode::retransmit || !loss_probe_allowed()) return;
     duration pto = std::max<duration>(2 * _rtt.srtt(), min_loss_probe_timeout);
     if (flight_size() <= _snd.mss) pto += worst_case_delayed_ack;
     _rtx_mode = rtx_mode::loss_probe;
-    _rtx_deadline = now + std::min(pto, rto);
+    _rtx_deadline = std::min(_rtx_deadline, now + pto);
 }
 
 void tcb::transmit(time_point now, tcp_output& out) {

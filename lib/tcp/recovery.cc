@@ -84,9 +84,14 @@ void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
         watch_next_retransmission();  // it arrived after all
         return;
     }
+    ++out.counters.lost_retransmits;
+    resend_watched_retransmission(now, out);
+}
+
+// The watched retransmission goes again; the watch restarts from this copy.
+void tcb::resend_watched_retransmission(time_point now, tcp_output& out) {
     seq_num start;
     uint32_t len = _scoreboard.next_hole(_rxt_seq, _snd.max, start);
-    ++out.counters.lost_retransmits;
     _rxt_watch = false;
     resend(now, start, std::min<uint32_t>(len, _snd.mss), out);
 }
@@ -102,6 +107,7 @@ void tcb::detect_lost_retransmission(time_point now, tcp_output& out) {
 void tcb::watch_next_retransmission() {
     seq_num hole;
     _rxt_watch = _scoreboard.next_hole(_snd.una, _high_rxt, hole) > 0;
+    _rxt_probed = false;
     _rxt_seq = hole;
     _rxt_sent_max = _rxt_latest_max;
     // Holes are resent lowest first (NextSeg, RFC 6675 4), and only the
@@ -196,6 +202,9 @@ void tcb::enter_recovery(time_point now, tcp_output& out) {
     // The first segment goes now whatever the pipe says (fast retransmit).
     _lost_below = seq_max(_lost_below, _snd.una + seq_len(std::min<uint32_t>(_snd.mss, flight_size())));
     resend_lost(now, out);
+    // A PTO armed for the tail now guards the fast retransmission, from now
+    // (retransmission_needs_probe).
+    if (_rtx_mode == rtx_mode::loss_probe) arm_retransmit(now);
 }
 
 // RFC 8985 7.2: with data still in flight, the PTO is armed afresh once
@@ -359,6 +368,21 @@ void tcb::transmit_in_recovery(time_point now, tcp_output& out) {
         if (send_data_segment(now, _snd.mss, out)) continue;
         if (!resend_below_sacked(now, out)) break;
     }
+    arm_loss_probe(now);
+}
+
+// One departure from RFC 8985 7.2, which arms no PTO during a recovery.
+// RACK proves a retransmission lost once data sent after it is delivered
+// (6.2). When nothing is sent after it (all the application wrote is out,
+// or the peer's window is full), or all of that is lost too, only the RTO
+// is left: 200 ms, a thousand round trips on a LAN. That was the commonest
+// stall of an echo through 10 % loss (docs/benchmarks.md, "Round three"):
+// the echo's send buffer was full behind its own lost retransmission. So
+// during a recovery the PTO guards the watched retransmission (the lowest,
+// which holds SND.UNA back): once per copy, a PTO without SND.UNA moving
+// sends it again, and the RTO guards that probe.
+bool tcb::retransmission_needs_probe() const {
+    return _rxt_watch && !_rxt_probed;
 }
 
 // NextSeg() rule 1: the first lost, un-SACKed octets not yet resent.
@@ -382,9 +406,14 @@ bool tcb::resend_below_sacked(time_point now, tcp_output& out) {
 }
 
 // RFC 8985 7.3: send one new segment if the windows allow, else resend the
-// last one; either way the RTO guards what follows.
+// last one; either way the RTO guards what follows. In recovery the probe
+// is the watched retransmission (retransmission_needs_probe).
 void tcb::on_loss_probe_timeout(time_point now, tcp_output& out) {
     _rtx_deadline = no_deadline;
+    if (_in_recovery) {
+        probe_watched_retransmission(now, out);
+        return;
+    }
     ++out.counters.loss_probes;
     seq_num sent_from = _snd.max;
     if (!send_data_segment(now, _snd.mss, out)) {
@@ -394,6 +423,16 @@ void tcb::on_loss_probe_timeout(time_point now, tcp_output& out) {
     }
     _probe_out = true;
     _probe_seq = sent_from;
+    _rtx_mode = rtx_mode::retransmit;
+    _rtx_deadline = now + backed_off_rto();
+}
+
+void tcb::probe_watched_retransmission(time_point now, tcp_output& out) {
+    if (_rxt_watch) {
+        ++out.counters.loss_probes;
+        resend_watched_retransmission(now, out);
+        _rxt_probed = true;
+    }
     _rtx_mode = rtx_mode::retransmit;
     _rtx_deadline = now + backed_off_rto();
 }

@@ -184,6 +184,7 @@ private:
     bool _probe_out : 1 = false;     // a tail loss probe is unanswered (RFC 8985 7)
     bool _dsack_pending : 1 = false; // the next ACK reports _dsack first (RFC 2883)
     bool _rxt_watch : 1 = false;     // _rxt_seq's retransmission is watched for loss
+    bool _rxt_probed : 1 = false;    // ... and a loss probe resent it (retransmission_needs_probe)
     bool _undo_armed : 1 = false;    // the last fast recovery may still prove spurious (RFC 3708)
     uint8_t _dupacks = 0;        // duplicate ACKs in a row (RFC 5681 2)
     uint8_t _backoff = 0;        // RTO doublings since the last new ACK
@@ -245,7 +246,7 @@ private:
     // RFC 5681 2 FlightSize: sent and not yet acknowledged.
     uint32_t flight_size() const { return distance(_snd.una, _snd.max).value; }
     void acknowledge(time_point now, const segment& seg, seq_num sacked_before);
-    void update_send_window(const segment& seg);
+    void update_send_window(const segment& seg, bool advanced);
     uint32_t scaled_window(const segment& seg) const;
     void process_urgent(const segment& seg);
     void process_text(time_point now, const segment& seg, tcp_output& out);
@@ -255,6 +256,8 @@ private:
     bool echo_times_acknowledged_data(time_point now, const segment& seg) const;
     bool take_sack_blocks(time_point now, const segment& seg, tcp_output& out);
     void detect_lost_retransmission(time_point now, tcp_output& out);
+    void resend_watched_retransmission(time_point now, tcp_output& out);
+    bool retransmission_needs_probe() const;
     bool newly_sacks_data_sent_after_watched_retransmission(seq_num from, seq_num to) const;
     void watch_retransmission(seq_num seq, seq_num end);
     void watch_next_retransmission();
@@ -310,6 +313,7 @@ private:
                                     std::size_t sack_limit = tcp_options::max_sack_blocks);
     uint16_t advertise_window(bool syn);
     void arm_retransmit(time_point now);
+    void arm_loss_probe(time_point now);
     duration backed_off_rto() const;
     void finish_input(time_point now, tcp_output& out);
 
@@ -317,6 +321,7 @@ private:
     void on_retransmit_timeout(time_point now, tcp_output& out);
     void on_persist_timeout(time_point now, tcp_output& out);
     void on_loss_probe_timeout(time_point now, tcp_output& out);
+    void probe_watched_retransmission(time_point now, tcp_output& out);
     void on_reorder_timeout(time_point now, tcp_output& out);
     void forget_recovery_state();
     void on_idle_timeout(time_point now, tcp_output& out);

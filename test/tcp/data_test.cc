@@ -702,6 +702,26 @@ TEST_F(UnscaledPeer, ShortSegmentGoesWhenNothingIsInFlight) {
     expect_no_tx();
 }
 
+// RFC 9293 3.10.7.4 takes SEG.WND only from a segment newer than the one
+// that set SND.WND (SND.WL1, SND.WL2). The peer's resent old data that
+// acknowledges new octets offers its window as of now, from its ACK: taken
+// as Linux takes it (tcp_may_update_window: an ACK that moves SND.UNA
+// updates the window). Kept, the stale offer was read from the new SND.UNA
+// and octets went past the peer's right edge (seen at 10 % loss: the peer
+// dropped them, and the connection waited 200 ms for the RTO).
+TEST_F(UnscaledPeer, AnOldSegmentAcknowledgingNewDataUpdatesTheWindow) {
+    inject(seg().ack().seq(101).ack_no(1).win(1000).payload(100));  // the peer's first segment is lost
+    sent.clear();
+    EXPECT_EQ(app_send(3000), 3000u);
+    expect_tx(seg().ack().seq(1).len(1000));
+    expect_no_tx();
+    inject(seg().ack().seq(1).ack_no(1001).win(0).payload(100));  // resent, filling the hole: window shut
+    while (!sent.empty()) {
+        EXPECT_EQ(sent.front().data.size(), 0u) << "no octet past the peer's window";
+        sent.pop_front();
+    }
+}
+
 // --- zero window: RFC 9293 3.8.6.1 ---
 
 TEST_F(ZeroWindowProbe, ClosedWindowGetsAOneByteProbeAfterTheRto) {

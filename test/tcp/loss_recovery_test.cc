@@ -726,6 +726,55 @@ TEST_F(LossProbe, ProbeSendsNewDataWhenTheWindowAllows) {
     EXPECT_EQ(out.counters.retransmits, 0u);
 }
 
+// On a LAN path (1 ms RTT), a fast retransmission is lost and the
+// application has nothing more to send: no later segment can be delivered
+// to prove the copy lost (RFC 8985 6.2). A probe resends it after a PTO,
+// not at the RTO 200 ms on; one probe per retransmission, the RTO after it.
+// The PTO armed before the recovery does not resend the tail, which the
+// peer SACKed.
+class LanLossProbe : public SackRecovery {
+protected:
+    void SetUp() override {
+        cfg.congestion = congestion_algorithm::newreno;
+        passive_handshake({}, 1ms);
+    }
+    duration until_next_tx() {
+        time_point from = now;
+        while (sent.empty() && now - from < 10s) advance(100us);
+        return now - from;
+    }
+    void lose_segment_0_and_its_fast_retransmission() {
+        send_segments(10);  // everything the application wrote
+        advance(1ms);
+        expect_no_tx();
+        for (uint32_t i = 2; i <= 4; ++i) sack(at(0), {{at(1), at(i)}});
+        expect_tx(seg().ack().seq(at(0)).len(mss));  // fast retransmit
+        for (uint32_t i = 5; i <= 10; ++i) sack(at(0), {{at(1), at(i)}});
+        expect_no_tx();
+    }
+};
+
+TEST_F(LanLossProbe, ALostRetransmissionWithNothingSentAfterItIsProbed) {
+    lose_segment_0_and_its_fast_retransmission();
+    EXPECT_LE(until_next_tx(), 2 * tcb::min_loss_probe_timeout);
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    inject(seg().ack().seq(1).ack_no(at(10)));
+    EXPECT_FALSE(conn->in_recovery());
+    EXPECT_EQ(out.counters.timeouts, 0u);
+}
+
+TEST_F(LanLossProbe, ALostProbeIsFollowedByTheRtoNotByMoreProbes) {
+    lose_segment_0_and_its_fast_retransmission();
+    until_next_tx();
+    expect_tx(seg().ack().seq(at(0)).len(mss));  // the probe, lost as well
+    sack(at(0), {{at(1), at(10)}});  // a duplicate ACK, as the peer's own data would carry
+    EXPECT_GE(until_next_tx(), conn->rtt().rto());
+    expect_tx(seg().ack().seq(at(0)).len(mss));
+    EXPECT_EQ(out.counters.loss_probes, 1u);
+    EXPECT_EQ(out.counters.timeouts, 1u);
+}
+
 TEST_F(NewReno, NoProbeWithoutSack) {
     send_segments(3, 3);
     advance(100ms);
