@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
 #include <unistd.h>
@@ -18,6 +19,28 @@ namespace {
 
 constexpr uint32_t snap_length = 2048;  // a whole 1514-byte frame and then some
 constexpr uint32_t copy_mbufs = 4095;
+
+// DPDK 22.11's rte_pcapng reads the wall clock and the TSC on its first
+// conversion of a TSC timestamp (pcapng_tsc_to_ns), inside rte_pcapng_copy,
+// so the first frame's TSC, read before the call, is older than that origin.
+// Its negative difference, taken as unsigned, moved the origin forward by
+// 2^64 / tsc_hz seconds for the whole run: captures dated in the 23rd
+// century. So a first conversion is made on a throwaway frame, stamped 1 ms
+// ahead, before any real one.
+bool start_timestamp_conversion(uint16_t port_id, rte_mempool* pool) {
+    rte_mbuf* frame = rte_pktmbuf_alloc(pool);
+    char* data = frame == nullptr ? nullptr : rte_pktmbuf_append(frame, RTE_ETHER_MIN_LEN);
+    if (data == nullptr) {
+        rte_pktmbuf_free(frame);
+        return false;
+    }
+    std::memset(data, 0, RTE_ETHER_MIN_LEN);
+    uint64_t ahead = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000;
+    rte_mbuf* copy = rte_pcapng_copy(port_id, 0, frame, pool, snap_length, ahead, RTE_PCAPNG_DIRECTION_OUT);
+    rte_pktmbuf_free(copy);
+    rte_pktmbuf_free(frame);
+    return copy != nullptr;
+}
 
 }  // namespace
 
@@ -34,6 +57,10 @@ std::unique_ptr<capture> capture::open(const std::string& path, uint16_t port_id
                                        static_cast<uint16_t>(rte_pcapng_mbuf_size(snap_length)), SOCKET_ID_ANY);
     if (c->_pool == nullptr) {
         error = std::string("pcap: no memory for the copy pool: ") + rte_strerror(rte_errno);
+        return nullptr;
+    }
+    if (!start_timestamp_conversion(port_id, c->_pool)) {
+        error = "pcap: cannot copy a frame into the copy pool";
         return nullptr;
     }
     c->_file = rte_pcapng_fdopen(c->_fd, nullptr, nullptr, "fptcp", nullptr);

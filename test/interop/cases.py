@@ -758,6 +758,15 @@ def tshark_bad(path, sender, data_ports=()):
     return [l for l in res.stdout.decode(errors="replace").splitlines() if l.strip()]
 
 
+def pcap_time_span(path):
+    """(first, last) frame time of a capture, in seconds since the epoch."""
+    res = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.time_epoch"],
+                         capture_output=True, timeout=300)
+    times = [float(t) for t in res.stdout.split()]
+    check(times, f"{path}: no frame times")
+    return min(times), max(times)
+
+
 def tshark_count(path, display_filter=None):
     cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number"]
     if display_filter:
@@ -780,15 +789,22 @@ def write_bad_checksum_pcap(path):
 
 @case("tshark_pcap", timeout=600, needs=("tshark",))
 def tshark_pcap(ctx):
-    """tshark over the run's pcapng: no malformed packet, no bad IP/TCP checksum."""
+    """tshark over the run's pcapng: no malformed packet, no bad IP/TCP checksum,
+    and every frame dated within the run by the system clock."""
     probe = ctx.path("bad.pcap")
     write_bad_checksum_pcap(probe)
     check(len(tshark_bad(probe, "10.71.0.1")) == 1, f"the tshark filter misses a bad TCP checksum: {TSHARK_BAD}")
     check(not tshark_bad(probe, "10.71.0.2"), f"the tshark filter judges another sender's checksum: {TSHARK_BAD}")
     with netns.veth_pair(ctx.log) as pair:
+        started = time.time()
         pcaps = mixed_workload(ctx, pair)
+        ended = time.time()
         for p in pcaps:
             check(os.path.exists(p) and os.path.getsize(p) > 0, f"the server wrote no pcap at {p}")
+            first, last = pcap_time_span(p)
+            check(started - 1 <= first <= last <= ended + 1,
+                  f"{p}: frames dated {time.ctime(first)} to {time.ctime(last)}, "
+                  f"the run went from {time.ctime(started)} to {time.ctime(ended)}")
             total = tshark_count(p)
             own = tshark_count(p, f"ip.src == {pair.fptcp_ip}")
             check(own > 0, f"{p}: {total} frames, none from {pair.fptcp_ip}")
