@@ -1,5 +1,5 @@
-// Transfers across the simulated link under every fault of
-// ../shared/design/TESTING.md, each byte stream checked by SHA-256, and no
+// Transfers across the simulated link under every fault the simulator can
+// inject (docs/sim.md), each byte stream checked by SHA-256, and no
 // connection, buffer or timer left afterwards (scenarios_test.cc and
 // aims_test.cc hold the rest of the suite). FPTCP_SIM_SEED picks the seed (default 1); see docs/sim.md for a soak.
 
