@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -271,6 +274,30 @@ std::vector<std::string> eal_arguments(const eal_settings& settings, const char*
     return args;
 }
 
+namespace {
+
+// The EAL leaves its runtime directory (/var/run/dpdk/<file prefix>) behind:
+// one per run, thousands on a test machine. rte_eal_cleanup() keeps it, and
+// the telemetry socket in it goes only at exit (DPDK's own atexit handler),
+// so it is removed by a handler registered before rte_eal_init, which runs
+// after DPDK's. A fixed buffer: no destructor races the handler at exit.
+std::array<char, PATH_MAX> runtime_dir_to_remove{};
+
+void remove_runtime_dir() {
+    if (runtime_dir_to_remove[0] != '\0') ::rmdir(runtime_dir_to_remove.data());
+}
+
+void remove_runtime_dir_at_exit() {
+    static const bool registered = std::atexit(remove_runtime_dir) == 0;
+    (void)registered;
+}
+
+void note_runtime_dir() {
+    std::snprintf(runtime_dir_to_remove.data(), runtime_dir_to_remove.size(), "%s", rte_eal_get_runtime_dir());
+}
+
+}  // namespace
+
 std::string start_eal(const eal_settings& settings, const char* program_name) {
     for (unsigned i = 0; i < settings.ports.size(); ++i) {
         for (unsigned j = 0; j < i; ++j) {
@@ -307,6 +334,7 @@ std::string start_eal(const eal_settings& settings, const char* program_name) {
     // the program's own output.
     rte_openlog_stream(stderr);
     output_capture capture;
+    remove_runtime_dir_at_exit();
     int ret = rte_eal_init(static_cast<int>(args.size()), argv.data());
     int eal_errno = rte_errno;
     std::string output = capture.finish();
@@ -316,6 +344,7 @@ std::string start_eal(const eal_settings& settings, const char* program_name) {
                (detail.empty() ? "" : " (" + detail + ")");
     }
     std::fputs(output.c_str(), stderr);
+    note_runtime_dir();
     return "";
 }
 

@@ -60,7 +60,8 @@ int default_peer_cpu();
 // or one above RTE_MAX_LCORE - 1.
 std::optional<std::vector<unsigned>> parse_cpu_list(std::string_view list, std::string& error);
 
-// rte_eal_cleanup(); call after every port is destroyed.
+// rte_eal_cleanup(); call after every port is destroyed. (The runtime
+// directory goes at exit.)
 void stop_eal();
 
 }  // namespace fptcp::port

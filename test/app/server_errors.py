@@ -49,7 +49,8 @@ def expect_one_line(server, args, code, words, failures, user=None):
 
 
 def check_sigint_summary(server, failures):
-    """A ring port (no peer): status lines, then SIGINT, a summary and exit 0."""
+    """A ring port (no peer): status lines, then SIGINT, a summary, exit 0,
+    and the EAL's runtime directory removed."""
     proc = subprocess.Popen([server, "--port", f"ring:errs{os.getpid()}", "--ip", "10.99.0.2/24"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2.5)
@@ -62,10 +63,12 @@ def check_sigint_summary(server, failures):
         failures.append("SIGINT: the server did not stop within 30 s")
         return
     status = [l for l in out.splitlines() if l.startswith("t=") and "conn/s=" in l]
+    runtime_dir = f"/var/run/dpdk/fptcp-{proc.pid}"  # the EAL's, named by the default file prefix
     ok = (proc.returncode == 0 and "fptcp-server: summary" in out and "connections_opened: 0" in out
-          and len(status) >= 1 and not stderr_lines(err))
+          and len(status) >= 1 and not stderr_lines(err) and not os.path.exists(runtime_dir))
     print(f"{'ok  ' if ok else 'FAIL'} [SIGINT] exit {proc.returncode}, {len(status)} status lines, "
-          f"summary {'printed' if 'fptcp-server: summary' in out else 'missing'}")
+          f"summary {'printed' if 'fptcp-server: summary' in out else 'missing'}, "
+          f"{runtime_dir} {'left behind' if os.path.exists(runtime_dir) else 'removed'}")
     if not ok:
         failures.append(f"SIGINT: exit {proc.returncode}, stdout {out[-500:]!r}, stderr {err[-500:]!r}")
 
