@@ -363,7 +363,9 @@ runtime_settings runtime_settings_of(const app::gen_options& opts) {
     runtime_settings r;
     int cpu = opts.cpu >= 0 ? opts.cpu : default_peer_cpu();
     r.port = opts.port;
-    r.cpus = opts.lcores == 1 ? std::to_string(cpu) : std::to_string(cpu) + "-" + std::to_string(cpu + opts.lcores - 1);
+    r.cpus = !opts.cpus.empty() ? opts.cpus
+             : opts.lcores == 1 ? std::to_string(cpu)
+                                : std::to_string(cpu) + "-" + std::to_string(cpu + opts.lcores - 1);
     r.eal = opts.eal;
     return r;
 }

@@ -118,7 +118,7 @@ void print_faults(const fault_settings& f) {
 runtime_settings runtime_settings_of(const app::server_options& opts) {
     runtime_settings r;
     r.port = opts.port;
-    r.cpus = opts.lcores == 1 ? "0" : "0-" + std::to_string(opts.lcores - 1);
+    r.cpus = !opts.cpus.empty() ? opts.cpus : opts.lcores == 1 ? "0" : "0-" + std::to_string(opts.lcores - 1);
     r.eal = opts.eal;
     r.kernel_ip = opts.kernel_ip;
     r.kernel_prefix = opts.kernel_prefix;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "app/server_options.hh"  // parse_ipv4
+#include "fptcp/cpu_list.hh"
 
 namespace fptcp::app {
 
@@ -174,12 +175,18 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
         o.eal = value;
         return {};
     }
+    if (name == "cpus") {
+        if (!parse_cpu_list(value, problem)) return problem;
+        o.cpus = value;
+        return {};
+    }
     if (name == "concurrency") {
         if (integer(1, max_concurrency, "a number of connections")) o.concurrency = static_cast<uint32_t>(n);
     } else if (name == "rate") {
         if (integer(0, max_rate, "a rate per second")) o.rate = n;
     } else if (name == "lcores") {
         if (integer(1, max_lcores, "a number of lcores")) o.lcores = static_cast<uint16_t>(n);
+        o.lcores_given = true;
     } else if (name == "duration") {
         if (integer(1, max_seconds, "a number of seconds")) o.duration_s = static_cast<uint32_t>(n);
     } else if (name == "warmup") {
@@ -200,6 +207,21 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
 
 bool is_flag(std::string_view name) {
     return name == "http" || name == "quiet" || name == "help";
+}
+
+// --cpus names the CPUs and so the lcore count; --cpu (the first of a
+// range) cannot go with it, and --lcores must agree.
+std::string place_on_cpus(gen_options& o) {
+    if (o.cpus.empty()) return {};
+    std::string error;
+    auto count = static_cast<uint16_t>(parse_cpu_list(o.cpus, error)->size());
+    if (o.cpu >= 0) return "--cpus: give --cpus or --cpu, not both";
+    if (o.lcores_given && o.lcores != count) {
+        return "--lcores " + std::to_string(o.lcores) + " and --cpus " + o.cpus + " (" + std::to_string(count) +
+               " CPUs) disagree; give one of them";
+    }
+    o.lcores = count;
+    return {};
 }
 
 gen_parse_outcome failure(std::string message) {
@@ -258,6 +280,7 @@ std::string gen_usage() {
            "  --msl S                MSL of our connections: TIME_WAIT lasts 2*MSL (default 30)\n"
            "  --cpu N                the first CPU (EAL lcore) to run on (default 1 on a machine with 2 or more\n"
            "                         CPUs, else 0)\n"
+           "  --cpus LIST            the CPUs to run on, one lcore each, e.g. 2-5,8 (instead of --cpu and --lcores)\n"
            "  --json FILE            write the results as JSON\n"
            "  --quiet                no live line per second\n"
            "  --eal \"ARGS\"           extra EAL arguments for experts\n"
@@ -317,6 +340,7 @@ gen_parse_outcome parse_gen_options(int argc, const char* const* argv) {
     if (o.workload != gen_workload::syn_flood && o.source_ips.first != o.ip) {
         return failure("--source-ips: must start at --ip's address (fptcp-gen's own)");
     }
+    if (std::string problem = place_on_cpus(o); !problem.empty()) return failure(problem);
     if (o.workload == gen_workload::syn_flood && o.lcores != 1) {
         return failure("--lcores: syn-flood runs on one lcore");
     }

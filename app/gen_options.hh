@@ -38,7 +38,9 @@ struct gen_options {
     stream_direction direction = stream_direction::send;  // stream: we send (discard) or receive (source)
     address_range source_ips;    // connecting workloads: ours; syn-flood: the spoofed ones
     port_range source_ports;
-    uint16_t lcores = 1;         // on CPUs cpu .. cpu + lcores - 1
+    uint16_t lcores = 1;         // on CPUs cpu .. cpu + lcores - 1, or on cpus
+    bool lcores_given = false;   // --lcores was given (it must then agree with --cpus)
+    std::string cpus;            // --cpus LIST ("2-5,8"): the CPUs, one lcore each; lcores follows
     uint32_t duration_s = 10;    // measured seconds, after the warm-up
     uint32_t warmup_s = 1;       // excluded from the results
     uint32_t request_size = 64;  // bytes per request (not --http)

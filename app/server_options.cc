@@ -19,6 +19,8 @@
 #include <limits>
 #include <vector>
 
+#include "fptcp/cpu_list.hh"
+
 namespace fptcp::app {
 
 namespace {
@@ -160,6 +162,13 @@ std::string apply_ip(server_options& o, const option_value& v) {
     return {};
 }
 
+std::string apply_cpus(server_options& o, const option_value& v) {
+    std::string error;
+    if (!v.text.empty() && !parse_cpu_list(v.text, error)) return error;
+    o.cpus = v.text;  // "": CPUs 0..lcores-1
+    return {};
+}
+
 std::string apply_gateway(server_options& o, const option_value& v) {
     if (v.text == "none") {
         o.gateway.reset();
@@ -292,11 +301,15 @@ constexpr std::array top_options{
                        o.source_bytes = v.number;
                        return std::string{};
                    }),
-    integer_option("lcores", "N", "number of lcores (default 1)", 1, max_lcores, "a number of lcores",
+    integer_option("lcores", "N", "number of lcores, on CPUs 0..N-1 (default 1)", 1, max_lcores,
+                   "a number of lcores",
                    [](server_options& o, const option_value& v) {
                        o.lcores = narrow<uint16_t>(v.number);
+                       o.lcores_given = true;
                        return std::string{};
                    }),
+    text_option("cpus", "LIST", "CPUs to run on, one lcore each, e.g. 2-5,8 (default: 0..N-1 of --lcores)",
+                apply_cpus),
     integer_option("msl", "SECONDS", "MSL; TIME_WAIT lasts 2*MSL (default 30)", 1, max_msl_s,
                    "a number of seconds",
                    [](server_options& o, const option_value& v) {
@@ -636,6 +649,12 @@ std::string apply_cli(const cli_item& item, server_options& o) {
     return "--" + std::string(d.name) + ": " + problem;
 }
 
+// The CPUs of a list apply_cpus accepted.
+std::size_t cpu_count(const std::string& cpus) {
+    std::string error;
+    return parse_cpu_list(cpus, error)->size();
+}
+
 // Rules between settings, after the file and the command line are merged.
 std::string check_combination(const server_options& o, std::string_view config_path) {
     if (std::string_view problem = tcp_config_problem(o.tcp); !problem.empty()) {
@@ -651,8 +670,13 @@ std::string check_combination(const server_options& o, std::string_view config_p
     if (o.kernel_ip && *o.kernel_ip == o.ip) {
         return "kernel_ip " + format_ipv4(*o.kernel_ip) + " is fptcp's own address (ip); the two ends need two addresses";
     }
+    if (!o.cpus.empty() && o.lcores_given && cpu_count(o.cpus) != o.lcores) {
+        return "lcores " + std::to_string(o.lcores) + " and cpus " + o.cpus + " (" + std::to_string(cpu_count(o.cpus)) +
+               " CPUs) disagree; give one of them";
+    }
     return {};
 }
+
 
 parse_outcome failure(std::string error) {
     parse_outcome out;
@@ -713,6 +737,7 @@ parse_outcome parse_server_options(int argc, const char* const* argv) {
             if (std::string problem = apply_cli(item, o); !problem.empty()) return failure(problem);
         }
         if (std::string problem = check_combination(o, config_path); !problem.empty()) return failure(problem);
+        if (!o.cpus.empty()) o.lcores = static_cast<uint16_t>(cpu_count(o.cpus));
         parse_outcome out;
         out.options = std::move(o);
         return out;
@@ -722,10 +747,9 @@ parse_outcome parse_server_options(int argc, const char* const* argv) {
 }
 
 std::string with_option_names(const std::string& runtime_error) {
-    for (std::string_view field : {"port: ", "pcap: "}) {
+    for (std::string_view field : {"port: ", "pcap: ", "eal: ", "cpus: "}) {
         if (runtime_error.starts_with(field)) return "--" + runtime_error;
     }
-    if (runtime_error.starts_with("cpus: ")) return "--lcores: " + runtime_error.substr(6);
     return runtime_error;
 }
 

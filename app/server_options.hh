@@ -31,7 +31,9 @@ struct server_options {
     server_mode mode = server_mode::http;
     uint32_t response_size = 1024;  // http: body bytes of the fixed response
     uint64_t source_bytes = 0;      // source: bytes per connection, 0 = endless
-    uint16_t lcores = 1;
+    uint16_t lcores = 1;       // one engine per lcore, on CPUs 0..lcores-1 unless cpus says
+    bool lcores_given = false;  // --lcores or `lcores` was set (it must then agree with cpus)
+    std::string cpus;           // --cpus LIST ("2-5,8"): the CPUs, one lcore each; lcores follows
     uint32_t max_connections = 65536;  // connection table size per lcore
     std::string pcap;                  // empty: no capture
     uint32_t duration_s = 0;           // 0: until SIGINT / SIGTERM
@@ -55,7 +57,7 @@ parse_outcome parse_server_options(int argc, const char* const* argv);
 std::string usage();
 
 std::string_view mode_name(server_mode m);
-// fptcp::runtime names its settings in errors ("port: ...", "cpus: ...");
+// fptcp::runtime names its settings in errors ("port: ...", "eal: ...");
 // the programs' users know them by their options ("--port: ...").
 std::string with_option_names(const std::string& runtime_error);
 using fptcp::format_ipv4;  // fptcp/address.hh

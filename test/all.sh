@@ -16,17 +16,20 @@ jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }
 
-setup() {  # dir, then meson options
+setup() {  # dir, then meson options (applied to a directory configured before, too)
   local dir=$1
   shift
   if [[ ! -f $dir/build.ninja ]]; then
     meson setup "$dir" "$@" >/dev/null
+  elif (($#)); then
+    meson configure "$dir" "$@" >/dev/null
   fi
   ninja -C "$dir" -j "$jobs"
 }
 
 step "build + test (gcc, debugoptimized): suites unit, tcp, sim, dpdk, interop"
-setup build
+# app/start-server.sh configures build/ without tests and benchmarks.
+setup build -Dtests=enabled -Dbenchmarks=enabled
 meson test -C build --print-errorlogs --num-processes "$jobs"
 
 if [[ ${FPTCP_SKIP_SANITIZERS:-0} != 1 ]]; then

@@ -11,6 +11,7 @@
 //   fptcp::syn_flood                       a SYN flood on a runtime's port, to test listeners
 
 #include "fptcp/address.hh"
+#include "fptcp/cpu_list.hh"
 #include "fptcp/close_reason.hh"
 #include "fptcp/connection.hh"
 #include "fptcp/runtime.hh"

@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include "engine/engine.hh"
+#include "fptcp/cpu_list.hh"
 #include "engine/mailbox.hh"
 #include "port/capture.hh"
 #include "port/eal.hh"
@@ -18,6 +19,8 @@
 #include "stack_impl.hh"
 
 namespace fptcp {
+
+static_assert(max_cpus == RTE_MAX_LCORE, "fptcp/cpu_list.hh: max_cpus must be this DPDK's RTE_MAX_LCORE");
 
 namespace {
 
@@ -37,9 +40,10 @@ runtime::~runtime() {
 std::string runtime::check(const runtime_settings& s) {
     std::string error;
     if (!port::parse_port_spec(s.port, error)) return "port: " + error;
-    std::optional<std::vector<unsigned>> cpus = port::parse_cpu_list(s.cpus, error);
+    std::optional<std::vector<unsigned>> cpus = parse_cpu_list(s.cpus, error);
     if (!cpus) return "cpus: " + error;
     if (cpus->size() > 1 && !s.pcap.empty()) return "pcap: capturing needs one lcore";
+    if (std::string problem = port::check_passthrough(s.eal); !problem.empty()) return "eal: " + problem;
     if (s.kernel_ip && s.kernel_prefix > 32) return "kernel_prefix: above 32";
     return {};
 }
@@ -48,7 +52,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
                                         std::string& error) {
     if (error = check(settings); !error.empty()) return nullptr;
     std::optional<port::port_spec> spec = port::parse_port_spec(settings.port, error);
-    auto lcores = static_cast<uint16_t>(port::parse_cpu_list(settings.cpus, error)->size());
+    auto lcores = static_cast<uint16_t>(parse_cpu_list(settings.cpus, error)->size());
 
     port::eal_settings eal;
     eal.ports.push_back(*spec);

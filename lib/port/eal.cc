@@ -13,10 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -185,46 +183,6 @@ std::string check_port_targets(const std::vector<port_spec>& ports) {
 
 int default_peer_cpu() { return ::sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 1 : 0; }
 
-namespace {
-
-// One number of a CPU list, consumed from the front of `s`.
-std::optional<unsigned> take_cpu(std::string_view& s) {
-    unsigned cpu = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), cpu);
-    if (ec != std::errc() || cpu >= RTE_MAX_LCORE) return std::nullopt;
-    s.remove_prefix(static_cast<std::size_t>(end - s.data()));
-    return cpu;
-}
-
-}  // namespace
-
-std::optional<std::vector<unsigned>> parse_cpu_list(std::string_view list, std::string& error) {
-    std::vector<unsigned> cpus;
-    std::string_view rest = list;
-    // One "N" or "N-M" at the front of `rest`, appended to cpus.
-    auto take_range = [&cpus, &rest]() {
-        std::optional<unsigned> first = take_cpu(rest), last = first;
-        if (first && rest.starts_with('-')) {
-            rest.remove_prefix(1);
-            last = take_cpu(rest);
-        }
-        if (!first || !last || *last < *first) return false;
-        for (unsigned cpu = *first; cpu <= *last; ++cpu) {
-            if (std::find(cpus.begin(), cpus.end(), cpu) != cpus.end()) return false;
-            cpus.push_back(cpu);
-        }
-        return true;
-    };
-    while (take_range()) {
-        if (rest.empty()) return cpus;
-        if (!rest.starts_with(',')) break;
-        rest.remove_prefix(1);
-    }
-    error = "\"" + std::string(list) + "\" is not a CPU list like 0, 0-3 or 1,3,5-6 of distinct CPUs below " +
-            std::to_string(RTE_MAX_LCORE);
-    return std::nullopt;
-}
-
 std::vector<std::string> eal_arguments(const eal_settings& settings, const char* program_name, bool hugepages) {
     std::vector<std::string> args{program_name == nullptr ? "fptcp" : program_name};
     args.insert(args.end(), {"-l", settings.lcores});
@@ -297,6 +255,19 @@ void note_runtime_dir() {
 }
 
 }  // namespace
+
+std::string check_passthrough(const std::string& passthrough) {
+    static constexpr std::string_view cpu_options[] = {"-l", "--lcores", "-c", "--coremask"};
+    for (const std::string& arg : split_on_spaces(passthrough)) {
+        for (std::string_view option : cpu_options) {
+            bool long_form = option.starts_with("--");
+            bool same = arg == option || (long_form ? arg.starts_with(std::string(option) + "=")
+                                                    : arg.starts_with(option) && arg.size() > 2);
+            if (same) return "\"" + arg + "\" sets the CPUs, which are fptcp's to set: use --cpus LIST";
+        }
+    }
+    return "";
+}
 
 std::string start_eal(const eal_settings& settings, const char* program_name) {
     for (unsigned i = 0; i < settings.ports.size(); ++i) {

@@ -55,10 +55,10 @@ std::string start_eal(const eal_settings& settings, const char* program_name);
 // 22.11's memif PMD (docs/ports.md, "memif").
 int default_peer_cpu();
 
-// The CPUs of an EAL -l style list ("0", "0-3", "1,3,5-6"), in the order
-// given; nullopt and `error` when it is malformed, empty, names a CPU twice
-// or one above RTE_MAX_LCORE - 1.
-std::optional<std::vector<unsigned>> parse_cpu_list(std::string_view list, std::string& error);
+// "" when the user's extra EAL arguments (eal_settings::passthrough) leave
+// the CPUs alone (-l, --lcores, -c, --coremask: the runtime's cpus set
+// them); else one line naming the argument.
+std::string check_passthrough(const std::string& passthrough);
 
 // rte_eal_cleanup(); call after every port is destroyed. (The runtime
 // directory goes at exit.)

@@ -105,6 +105,21 @@ TEST(GenOptions, LoadShapeOptions) {
     EXPECT_EQ(error_of(required({"--workload", "syn-flood", "--lcores", "2"})), "--lcores: syn-flood runs on one lcore");
 }
 
+// --cpus names the CPUs, one lcore each, instead of --cpu and --lcores.
+TEST(GenOptions, CpusSetTheLcores) {
+    gen_parse_outcome out = parse(required({"--cpus", "2-3,6"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->cpus, "2-3,6");
+    EXPECT_EQ(out.options->lcores, 3);
+    EXPECT_EQ(parse(required({"--cpus", "1", "--lcores", "1"})).options->lcores, 1);
+    EXPECT_EQ(error_of(required({"--cpus", "0-1", "--lcores", "3"})),
+              "--lcores 3 and --cpus 0-1 (2 CPUs) disagree; give one of them");
+    EXPECT_EQ(error_of(required({"--cpus", "1", "--cpu", "1"})), "--cpus: give --cpus or --cpu, not both");
+    EXPECT_EQ(error_of(required({"--cpus", "x"})),
+              "--cpus: \"x\" is not a CPU list like 0, 0-3 or 1,3,5-6 of distinct CPUs below 128");
+    EXPECT_EQ(error_of(required({"--workload", "syn-flood", "--cpus", "0-1"})), "--lcores: syn-flood runs on one lcore");
+}
+
 TEST(GenOptions, SourceRanges) {
     gen_parse_outcome out = parse(required());
     ASSERT_TRUE(out.options) << out.error;
@@ -173,7 +188,7 @@ TEST(GenOptions, UsageListsEveryOption) {
     std::string u = gen_usage();
     for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
                           "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
-                          "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--json", "--quiet", "--eal",
+                          "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet", "--eal",
                           "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }

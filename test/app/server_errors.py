@@ -73,6 +73,25 @@ def check_sigint_summary(server, failures):
         failures.append(f"SIGINT: exit {proc.returncode}, stdout {out[-500:]!r}, stderr {err[-500:]!r}")
 
 
+def check_cpus(server, failures):
+    """--cpus 1: the lcore (the main thread) polls on CPU 1, not on CPU 0."""
+    if os.cpu_count() < 2:
+        return
+    proc = subprocess.Popen([server, "--port", f"ring:cpus{os.getpid()}", "--ip", "10.99.0.2/24", "--cpus", "1",
+                             "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    try:
+        cpus = os.sched_getaffinity(proc.pid)
+    except OSError as e:
+        cpus = f"unreadable ({e})"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    ok = cpus == {1} and proc.returncode == 0
+    print(f"{'ok  ' if ok else 'FAIL'} [--cpus 1] the lcore runs on CPUs {cpus}, exit {proc.returncode}")
+    if not ok:
+        failures.append(f"--cpus 1: CPUs {cpus}, exit {proc.returncode}, stderr {err[-300:]!r}")
+
+
 def check_duration(server, failures):
     """--duration 2 on a ring port: a clean stop by itself, summary, exit 0."""
     t0 = time.monotonic()
@@ -110,6 +129,8 @@ def main(argv):
     expect_one_line(server, ["--ip", "10.0.0.0/24"], 2, ["network address"], failures)
     expect_one_line(server, ["--msl", "0"], 2, ["--msl"], failures)
     expect_one_line(server, ["--lcores", "two"], 2, ["--lcores"], failures)
+    expect_one_line(server, ["--cpus", "1-0"], 2, ["--cpus", "is not a CPU list"], failures)
+    expect_one_line(server, ["--eal", "-l 1"], 2, ["--eal", "\"-l\" sets the CPUs", "--cpus"], failures)
     expect_one_line(server, ["--port", "foo:bar"], 2, ["unknown port kind 'foo'"], failures)
     expect_one_line(server, ["--ip", "10.70.0.1/24"], 2, ["fptcp's own address"], failures)
     expect_one_line(server, ["--config", os.path.join(tmp, "missing.toml")], 2, ["cannot read"], failures)
@@ -140,6 +161,7 @@ def main(argv):
                         ["--pcap", "/nonexistent-fptcp/x.pcapng"], failures)
         check_sigint_summary(server, failures)
         check_duration(server, failures)
+        check_cpus(server, failures)
     else:
         print("skipped the port cases: not root")
 

@@ -84,6 +84,7 @@ void expect_same(const server_options& a, const server_options& b) {
     EXPECT_EQ(a.response_size, b.response_size);
     EXPECT_EQ(a.source_bytes, b.source_bytes);
     EXPECT_EQ(a.lcores, b.lcores);
+    EXPECT_EQ(a.cpus, b.cpus);
     EXPECT_EQ(a.max_connections, b.max_connections);
     EXPECT_EQ(a.pcap, b.pcap);
     EXPECT_EQ(a.duration_s, b.duration_s);
@@ -145,7 +146,7 @@ TEST(ServerOptions, EveryOptionIsParsed) {
                                  "192.168.0.1", "--kernel-ip", "192.168.5.1/16", "--listen", "8080", "--mode",
                                  "source", "--response-size", "0", "--source-bytes", "104857600", "--lcores", "4",
                                  "--msl", "2", "--max-connections", "1000", "--pcap", "/tmp/x.pcapng", "--duration",
-                                 "60", "--stats-json", "/tmp/s.json", "--quiet", "--eal", "--no-huge -l 0-3"});
+                                 "60", "--stats-json", "/tmp/s.json", "--quiet", "--eal", "--no-huge"});
     EXPECT_EQ(o.port, "af_packet:veth-fptcp");
     EXPECT_EQ(o.ip, addr(192, 168, 5, 10));
     EXPECT_EQ(o.prefix, 16);
@@ -163,7 +164,21 @@ TEST(ServerOptions, EveryOptionIsParsed) {
     EXPECT_EQ(o.duration_s, 60u);
     EXPECT_EQ(o.stats_json, "/tmp/s.json");
     EXPECT_TRUE(o.quiet);
-    EXPECT_EQ(o.eal, "--no-huge -l 0-3");
+    EXPECT_EQ(o.eal, "--no-huge");
+}
+
+// --cpus names the CPUs, one lcore each, and sets the lcore count; with
+// --lcores too, the two must agree (docs/ports.md's NIC recipe).
+TEST(ServerOptions, CpusSetTheLcoresAndMustAgreeWithThem) {
+    server_options o = parse_ok({"--cpus", "2-5,8"});
+    EXPECT_EQ(o.cpus, "2-5,8");
+    EXPECT_EQ(o.lcores, 5);
+    EXPECT_EQ(parse_ok({"--cpus", "0-3", "--lcores", "4"}).lcores, 4);
+    EXPECT_EQ(parse_ok({"--lcores", "4", "--cpus", "0-3"}).cpus, "0-3");
+    parse_outcome out = parse({"--lcores", "3", "--cpus", "0-1"});
+    EXPECT_EQ(out.error, "lcores 3 and cpus 0-1 (2 CPUs) disagree; give one of them");
+    out = parse({"--cpus", "0-3,2"});
+    EXPECT_EQ(out.error, "--cpus: \"0-3,2\" is not a CPU list like 0, 0-3 or 1,3,5-6 of distinct CPUs below 128");
 }
 
 TEST(ServerOptions, TcpChoicesHaveTheirFlags) {
@@ -341,7 +356,8 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
     std::string u = usage();
     for (std::string_view line : {
              "--port SPEC ", "--ip ADDR/PREFIX ", "--gateway ADDR ", "--kernel-ip ADDR/PREFIX ", "--listen PORT ",
-             "--mode MODE ", "--response-size BYTES ", "--source-bytes BYTES ", "--lcores N ", "--msl SECONDS ",
+             "--mode MODE ", "--response-size BYTES ", "--source-bytes BYTES ", "--lcores N ", "--cpus LIST ",
+             "--msl SECONDS ",
              "--max-connections N ", "--config FILE ", "--pcap FILE ", "--duration SECONDS ", "--stats-json FILE ",
              "--quiet ", "--eal \"ARGS\" ", "--help ", "--congestion NAME ", "--no-nagle ",
              "--no-slow-start-after-idle ", "--fault-rx SPEC ", "--fault-tx SPEC ", "--fault-seed N "}) {
@@ -350,11 +366,11 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
     for (std::string_view dflt : {"(default tap:fptcp0)", "(default 10.70.0.2/24)", "(default: none, on-link only)",
                                   "(default 10.70.0.1/24;", "(default 80)", "(default http)", "(default 1024)",
                                   "(default 1)", "(default 30)", "(default 65536)", "(default 0: until Ctrl-C",
-                                  "(default cubic;", "(default none;"}) {
+                                  "(default cubic;", "(default none;", "(default: 0..N-1 of --lcores)"}) {
         EXPECT_NE(u.find(dflt), std::string::npos) << dflt;
     }
-    // Each option's line holds its help: 24 options, a title and a footer.
-    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 26);
+    // Each option's line holds its help: 25 options, a title and a footer.
+    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 27);
 }
 
 TEST(Ipv4, ParsesAndFormatsDottedQuads) {
