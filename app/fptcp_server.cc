@@ -35,15 +35,17 @@ void print_status(double seconds, const stats& now, const stats& before) {
     std::fflush(stdout);
 }
 
-// What the summary and the JSON show, in their order; `requests` is the
-// handlers' own count.
+// What the summary and the JSON show, in their order; `handlers` are the
+// handlers' own counts.
 template <class Print>
-void for_each_total(const stats& sum, uint64_t requests, Print print) {
+void for_each_total(const stats& sum, const app::handler_counts& handlers, Print print) {
     for (counter c : {counter::connections_opened, counter::connections_closed, counter::time_wait_reaped,
                       counter::time_wait_reopened, counter::time_wait, counter::active}) {
         print(stats::names()[static_cast<std::size_t>(c)], sum[c]);
     }
-    print("requests", requests);
+    print("requests", handlers.requests);
+    print("header_timeouts", handlers.header_timeouts);
+    print("keepalive_timeouts", handlers.keepalive_timeouts);
     for (counter c : {counter::rx_packets, counter::tx_packets, counter::retransmits}) {
         print(stats::names()[static_cast<std::size_t>(c)], sum[c]);
     }
@@ -77,12 +79,12 @@ void for_each_port_drop(const port_stats& c, Print print) {
 
 // With --pcap: frames written, and frames the capture could not copy or
 // write (missing from the file).
-void print_summary(const stats& sum, uint64_t requests, const port_stats& port, bool pcap) {
+void print_summary(const stats& sum, const app::handler_counts& handlers, const port_stats& port, bool pcap) {
     auto line = [](std::string_view name, uint64_t v) {
         std::printf("%.*s: %lu\n", static_cast<int>(name.size()), name.data(), v);
     };
     std::printf("fptcp-server: summary\n");
-    for_each_total(sum, requests, line);
+    for_each_total(sum, handlers, line);
     for_each_nonzero(sum, stats::is_state, line);
     for_each_port_drop(port, line);
     for_each_nonzero(sum, stats::is_drop, line);
@@ -93,15 +95,15 @@ void print_summary(const stats& sum, uint64_t requests, const port_stats& port, 
     std::fflush(stdout);
 }
 
-void write_json(const std::string& path, const stats& sum, uint64_t requests, const port_stats& port,
-                uint16_t lcores) {
+void write_json(const std::string& path, const stats& sum, const app::handler_counts& handlers,
+                const port_stats& port, uint16_t lcores) {
     std::ofstream out(path);
     const char* separator = "{";
     auto field = [&](std::string_view name, uint64_t v) {
         out << separator << "\"" << name << "\": " << v;
         separator = ", ";
     };
-    for_each_total(sum, requests, field);
+    for_each_total(sum, handlers, field);
     for_each_port_drop(port, field);
     for_each_nonzero(sum, stats::is_drop, field);
     out << ", \"lcores\": " << lcores << "}\n";
@@ -173,13 +175,17 @@ int run(const app::server_options& opts, runtime& rt) {
         if (opts.fault.rx.any() || opts.fault.tx.any()) print_faults(opts.fault);
         std::fflush(stdout);
     }
-    rt.run(status_ticker(rt, opts));
+    status_ticker status(rt, opts);
+    rt.run([&](uint16_t lcore, time_point now) {
+        handlers[lcore]->on_tick(now);
+        status(lcore, now);
+    });
     stats sum = rt.published_total();
-    uint64_t requests = 0;
-    for (const auto& h : handlers) requests += h->requests();
+    app::handler_counts counts;
+    for (const auto& h : handlers) counts += h->counts();
     port_stats port = rt.port_counters();  // read once: tx_unsent asks the kernel
-    print_summary(sum, requests, port, !opts.pcap.empty());
-    if (!opts.stats_json.empty()) write_json(opts.stats_json, sum, requests, port, rt.lcores());
+    print_summary(sum, counts, port, !opts.pcap.empty());
+    if (!opts.stats_json.empty()) write_json(opts.stats_json, sum, counts, port, rt.lcores());
     return 0;
 }
 

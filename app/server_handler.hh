@@ -13,6 +13,7 @@
 // serving allocates nothing.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -22,22 +23,43 @@
 
 namespace fptcp::app {
 
+// What the handlers count beside the stack's counters (summary, JSON).
+struct handler_counts {
+    uint64_t requests = 0;
+    uint64_t header_timeouts = 0;     // http: a request header not whole within --header-timeout
+    uint64_t keepalive_timeouts = 0;  // http: idle between requests for --keepalive-timeout
+
+    handler_counts& operator+=(const handler_counts& o) {
+        requests += o.requests;
+        header_timeouts += o.header_timeouts;
+        keepalive_timeouts += o.keepalive_timeouts;
+        return *this;
+    }
+};
+
 class server_handler : public handler {
 public:
     // The handler of opts.mode, for a stack of max_connections.
     static std::unique_ptr<server_handler> create(const server_options& opts, uint32_t max_connections);
 
-    void on_open(connection& c) override { state_of(c) = conn_state{}; }
+    void on_open(connection& c) override;
     void on_closed(connection& c, close_reason r) override;
+    // Called on every turn of the lcore's loop: the clock for the
+    // callbacks, and a few connections' deadlines checked (check_deadlines).
+    void on_tick(time_point now);
 
-    uint64_t requests() const { return _requests; }
+    const handler_counts& counts() const { return _counts; }
     uint64_t closed(close_reason r) const { return _closed[static_cast<std::size_t>(r)]; }
 
 protected:
+    enum class deadline_kind : uint8_t { none, header, keepalive };
     struct conn_state {
         uint64_t to_send = 0;      // response or source bytes not yet in the send buffer
         bool close_after = false;  // close once to_send is queued (http: "Connection: close"; source)
         bool peer_done = false;    // the peer's FIN arrived
+        deadline_kind deadline_for = deadline_kind::none;
+        time_point deadline{};     // when on_deadline runs, if deadline_for says so
+        connection* conn = nullptr;  // while open: the deadlines act on it
     };
 
     server_handler(const server_options& opts, uint32_t max_connections);
@@ -46,14 +68,22 @@ protected:
     // Queues as much of s.to_send (the body pattern) as fits; closes once all
     // is queued when s.close_after says so.
     void push(connection& c, conn_state& s);
+    // A deadline `after` from now for `kind`, or none (after == 0).
+    void set_deadline(conn_state& s, deadline_kind kind, std::chrono::seconds after);
+    // The deadline of a connection passed (the mode says what that means).
+    virtual void on_deadline(connection&, conn_state&, deadline_kind) {}
 
     const server_options& _opts;
-    uint64_t _requests = 0;
+    handler_counts _counts;
 
 private:
+    void check_deadlines();
+
     std::vector<uint8_t> _body;  // response body or source pattern, one MSS-friendly block
     std::vector<conn_state> _states;
     std::array<uint64_t, 6> _closed{};
+    time_point _now{};
+    uint32_t _cursor = 0;  // the next slot check_deadlines looks at
 };
 
 std::unique_ptr<server_handler> make_http_handler(const server_options& opts, uint32_t max_connections);

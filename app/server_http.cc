@@ -43,6 +43,11 @@ public:
           _header_keep_alive(response_header(opts.response_size, false)),
           _header_close(response_header(opts.response_size, true)) {}
 
+    void on_open(connection& c) override {
+        server_handler::on_open(c);
+        await_request(state_of(c));
+    }
+
     void on_data(connection& c) override { serve(c, state_of(c)); }
 
     void on_writable(connection& c) override {
@@ -61,7 +66,33 @@ public:
         }
     }
 
+    // Timeouts, as nginx's client_header_timeout and keepalive_timeout: a
+    // header that does not arrive whole in time gets a 408 and the
+    // connection is closed (a client sending a byte now and then holds no
+    // connection for long); an idle connection is closed.
+    void on_deadline(connection& c, conn_state&, deadline_kind kind) override {
+        if (kind == deadline_kind::header) {
+            ++_counts.header_timeouts;
+            c.send(bytes(request_timeout));
+            c.consume(c.readable_size());  // unread bytes would turn the close into a reset
+        } else {
+            ++_counts.keepalive_timeouts;
+        }
+        c.close();
+    }
+
 private:
+    static constexpr std::string_view request_timeout =
+        "HTTP/1.1 408 Request Timeout\r\nServer: fptcp\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+    // Between requests: idle until the first byte of the next one (the
+    // keep-alive timeout), then the header timeout, from that first byte on
+    // (not restarted by later bytes). None while a response goes out.
+    void await_request(conn_state& s) { set_deadline(s, deadline_kind::keepalive, _keepalive_timeout); }
+    void note_partial_header(conn_state& s) {
+        if (s.deadline_for != deadline_kind::header) set_deadline(s, deadline_kind::header, _header_timeout);
+    }
+
     // Answers every complete request in the receive buffer, one response at
     // a time (a long body continues from on_writable).
     void serve(connection& c, conn_state& s) {
@@ -70,14 +101,21 @@ private:
             std::string_view data = c.peek(buf);
             std::size_t end = data.find("\r\n\r\n");
             if (end == std::string_view::npos) {
-                if (data.size() == buf.size()) c.abort();  // header larger than we accept
+                if (data.size() == buf.size()) {
+                    c.abort();  // header larger than we accept
+                } else if (data.empty()) {
+                    await_request(s);
+                } else {
+                    note_partial_header(s);
+                }
                 return;
             }
+            set_deadline(s, deadline_kind::none, {});  // a whole request: no timeout while it is answered
             const std::string& header = wants_close(data.substr(0, end)) ? _header_close : _header_keep_alive;
             if (c.send_space() < header.size()) return;  // on_writable comes back
             c.consume(static_cast<uint32_t>(end + 4));
             c.send(bytes(header), _opts.response_size > 0);  // the body follows at once: one segment for both
-            ++_requests;
+            ++_counts.requests;
             s.close_after = &header == &_header_close;
             s.to_send = _opts.response_size;
             push(c, s);
@@ -86,6 +124,8 @@ private:
 
     std::string _header_keep_alive;
     std::string _header_close;
+    std::chrono::seconds _header_timeout{_opts.header_timeout_s};
+    std::chrono::seconds _keepalive_timeout{_opts.keepalive_timeout_s};
 };
 
 }  // namespace

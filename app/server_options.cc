@@ -301,6 +301,21 @@ constexpr std::array top_options{
                        o.source_bytes = v.number;
                        return std::string{};
                    }),
+    integer_option("header-timeout", "SECONDS",
+                   "http: a request header must arrive whole within this from its first byte, or 408 and close "
+                   "(default 10; 0 = no limit)",
+                   0, max_s, "a number of seconds",
+                   [](server_options& o, const option_value& v) {
+                       o.header_timeout_s = narrow<uint32_t>(v.number);
+                       return std::string{};
+                   }),
+    integer_option("keepalive-timeout", "SECONDS",
+                   "http: a connection idle this long between requests is closed (default 75; 0 = no limit)", 0,
+                   max_s, "a number of seconds",
+                   [](server_options& o, const option_value& v) {
+                       o.keepalive_timeout_s = narrow<uint32_t>(v.number);
+                       return std::string{};
+                   }),
     integer_option("lcores", "N", "number of lcores, on CPUs 0..N-1 (default 1)", 1, max_lcores,
                    "a number of lcores",
                    [](server_options& o, const option_value& v) {
@@ -708,6 +723,15 @@ std::string usage() {
     }
     s += "exit status: 0 after a clean stop, 1 for a runtime failure, 2 for bad options or configuration\n";
     return s;
+}
+
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    for (const option_def& d : top_options) {
+        if (!d.cli_only) keys.push_back(toml_key(d.name));
+    }
+    for (const option_def& d : tcp_options) keys.push_back("tcp." + toml_key(d.name));
+    return keys;
 }
 
 parse_outcome parse_server_options(int argc, const char* const* argv) {

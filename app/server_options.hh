@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "fptcp/address.hh"
@@ -31,6 +32,8 @@ struct server_options {
     server_mode mode = server_mode::http;
     uint32_t response_size = 1024;  // http: body bytes of the fixed response
     uint64_t source_bytes = 0;      // source: bytes per connection, 0 = endless
+    uint32_t header_timeout_s = 10;     // http: a request header whole within this from its first byte; 0 = no limit
+    uint32_t keepalive_timeout_s = 75;  // http: idle (no request begun) for this closes; 0 = no limit
     uint16_t lcores = 1;       // one engine per lcore, on CPUs 0..lcores-1 unless cpus says
     bool lcores_given = false;  // --lcores or `lcores` was set (it must then agree with cpus)
     std::string cpus;           // --cpus LIST ("2-5,8"): the CPUs, one lcore each; lcores follows
@@ -55,6 +58,10 @@ parse_outcome parse_server_options(int argc, const char* const* argv);
 
 // The --help text: one line per option, with its default.
 std::string usage();
+
+// Every key a configuration file may hold: top-level ones, then the [tcp]
+// table's as "tcp.<key>" (config/default-tap.toml names them all).
+std::vector<std::string> config_keys();
 
 std::string_view mode_name(server_mode m);
 // fptcp::runtime names its settings in errors ("port: ...", "eal: ...");

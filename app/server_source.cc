@@ -13,8 +13,10 @@ public:
     source_handler(const server_options& opts, uint32_t max_connections) : server_handler(opts, max_connections) {}
 
     void on_open(connection& c) override {
+        server_handler::on_open(c);
         conn_state& s = state_of(c);
-        s = conn_state{.to_send = _opts.source_bytes == 0 ? UINT64_MAX : _opts.source_bytes, .close_after = true};
+        s.to_send = _opts.source_bytes == 0 ? UINT64_MAX : _opts.source_bytes;
+        s.close_after = true;
         push(c, s);
     }
     void on_data(connection& c) override { c.consume(c.readable_size()); }

@@ -2,6 +2,7 @@
 // the one-line message for every bad value.
 
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <unistd.h>
 
@@ -83,6 +84,8 @@ void expect_same(const server_options& a, const server_options& b) {
     EXPECT_EQ(a.mode, b.mode);
     EXPECT_EQ(a.response_size, b.response_size);
     EXPECT_EQ(a.source_bytes, b.source_bytes);
+    EXPECT_EQ(a.header_timeout_s, b.header_timeout_s);
+    EXPECT_EQ(a.keepalive_timeout_s, b.keepalive_timeout_s);
     EXPECT_EQ(a.lcores, b.lcores);
     EXPECT_EQ(a.cpus, b.cpus);
     EXPECT_EQ(a.max_connections, b.max_connections);
@@ -146,7 +149,8 @@ TEST(ServerOptions, EveryOptionIsParsed) {
                                  "192.168.0.1", "--kernel-ip", "192.168.5.1/16", "--listen", "8080", "--mode",
                                  "source", "--response-size", "0", "--source-bytes", "104857600", "--lcores", "4",
                                  "--msl", "2", "--max-connections", "1000", "--pcap", "/tmp/x.pcapng", "--duration",
-                                 "60", "--stats-json", "/tmp/s.json", "--quiet", "--eal", "--no-huge"});
+                                 "60", "--stats-json", "/tmp/s.json", "--quiet", "--eal", "--no-huge",
+                                 "--header-timeout", "5", "--keepalive-timeout", "0"});
     EXPECT_EQ(o.port, "af_packet:veth-fptcp");
     EXPECT_EQ(o.ip, addr(192, 168, 5, 10));
     EXPECT_EQ(o.prefix, 16);
@@ -165,6 +169,8 @@ TEST(ServerOptions, EveryOptionIsParsed) {
     EXPECT_EQ(o.stats_json, "/tmp/s.json");
     EXPECT_TRUE(o.quiet);
     EXPECT_EQ(o.eal, "--no-huge");
+    EXPECT_EQ(o.header_timeout_s, 5u);
+    EXPECT_EQ(o.keepalive_timeout_s, 0u);
 }
 
 // --cpus names the CPUs, one lcore each, and sets the lcore count; with
@@ -356,7 +362,8 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
     std::string u = usage();
     for (std::string_view line : {
              "--port SPEC ", "--ip ADDR/PREFIX ", "--gateway ADDR ", "--kernel-ip ADDR/PREFIX ", "--listen PORT ",
-             "--mode MODE ", "--response-size BYTES ", "--source-bytes BYTES ", "--lcores N ", "--cpus LIST ",
+             "--mode MODE ", "--response-size BYTES ", "--source-bytes BYTES ", "--header-timeout SECONDS ",
+             "--keepalive-timeout SECONDS ", "--lcores N ", "--cpus LIST ",
              "--msl SECONDS ",
              "--max-connections N ", "--config FILE ", "--pcap FILE ", "--duration SECONDS ", "--stats-json FILE ",
              "--quiet ", "--eal \"ARGS\" ", "--help ", "--congestion NAME ", "--no-nagle ",
@@ -366,11 +373,12 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
     for (std::string_view dflt : {"(default tap:fptcp0)", "(default 10.70.0.2/24)", "(default: none, on-link only)",
                                   "(default 10.70.0.1/24;", "(default 80)", "(default http)", "(default 1024)",
                                   "(default 1)", "(default 30)", "(default 65536)", "(default 0: until Ctrl-C",
-                                  "(default cubic;", "(default none;", "(default: 0..N-1 of --lcores)"}) {
+                                  "(default cubic;", "(default none;", "(default: 0..N-1 of --lcores)",
+                                  "(default 10; 0 = no limit)", "(default 75; 0 = no limit)"}) {
         EXPECT_NE(u.find(dflt), std::string::npos) << dflt;
     }
-    // Each option's line holds its help: 25 options, a title and a footer.
-    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 27);
+    // Each option's line holds its help: 27 options, a title and a footer.
+    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 29);
 }
 
 TEST(Ipv4, ParsesAndFormatsDottedQuads) {
@@ -402,7 +410,10 @@ listen = 8000
 mode = "discard"
 response_size = 10
 source_bytes = 5
+header_timeout = 7
+keepalive_timeout = 8
 lcores = 2
+cpus = "2-3"
 msl = 5
 max_connections = 4096
 pcap = "run.pcapng"
@@ -451,7 +462,10 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.mode, server_mode::discard);
     EXPECT_EQ(o.response_size, 10u);
     EXPECT_EQ(o.source_bytes, 5u);
+    EXPECT_EQ(o.header_timeout_s, 7u);
+    EXPECT_EQ(o.keepalive_timeout_s, 8u);
     EXPECT_EQ(o.lcores, 2);
+    EXPECT_EQ(o.cpus, "2-3");
     EXPECT_EQ(o.max_connections, 4096u);
     EXPECT_EQ(o.pcap, "run.pcapng");
     EXPECT_EQ(o.duration_s, 9u);
@@ -629,6 +643,14 @@ server_options load_shipped(std::string_view name) {
 
 TEST(ShippedConfigs, DefaultTapSpellsOutTheDefaults) {
     expect_same(load_shipped("default-tap.toml"), server_options{});
+}
+
+// The example that spells out the defaults names every key a file may hold.
+TEST(ShippedConfigs, DefaultTapNamesEveryKey) {
+    toml::table file = toml::parse_file(std::string(FPTCP_CONFIG_DIR) + "/default-tap.toml");
+    for (const std::string& key : config_keys()) {
+        EXPECT_TRUE(file.at_path(key)) << key << " is missing from config/default-tap.toml";
+    }
 }
 
 TEST(ShippedConfigs, AfPacketVethUsesTheVethAndLeavesTheKernelAlone) {

@@ -231,6 +231,60 @@ def two_lcores(ctx):
             srv.checked_stop()
 
 
+@case("http_timeouts", timeout=120)
+def http_timeouts(ctx):
+    """--header-timeout 2 --keepalive-timeout 3: 50 clients that send one
+    header byte every 0.5 s (slowloris) each get a 408 and EOF within about
+    2 s of their first byte; a connection idle after its response, and one
+    that never sends, get EOF after about 3 s; a client whose requests come
+    every second keeps its connection past 3 s. The summary counts both
+    timeouts."""
+    if ctx.standin:
+        raise Skip("the timeouts are fptcp-server's")
+    header_s, idle_s, slow = 2, 3, 50
+    extra = ("--header-timeout", str(header_s), "--keepalive-timeout", str(idle_s))
+    with netns.veth_pair(ctx.log) as pair, ctx.serving(pair, "http", pcap=None, extra=extra) as srv:
+        connect = lambda: clients.connect(pair.peer_ns, pair.fptcp_ip, HTTP_PORT)  # noqa: E731
+        slowloris = [connect() for _ in range(slow)]
+        idle_after_response, silent, steady = connect(), connect(), connect()
+        t0 = time.monotonic()
+        request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        idle_after_response.sendall(request)
+        check(clients.read_one_response(idle_after_response, t0 + 5).startswith(b"HTTP/1.1 200"),
+              "no response before going idle")
+        closed_at, answers = {}, 0
+        for tick in range(int((header_s + 3) / 0.5)):  # a byte every 0.5 s, for longer than the timeout
+            for i, s in enumerate(slowloris):
+                if i in closed_at:
+                    continue
+                try:
+                    s.sendall(b"G")
+                except OSError:
+                    closed_at[i] = time.monotonic() - t0
+            if tick % 2 == 0:
+                steady.sendall(request)
+                check(clients.read_one_response(steady, time.monotonic() + 5).startswith(b"HTTP/1.1 200"),
+                      f"request {answers} on the steady connection (at {time.monotonic() - t0:.1f} s): no response")
+                answers += 1
+            time.sleep(0.5)
+        check(answers * 1.0 > idle_s, f"the steady connection lived {answers} s only")
+        timed_out = 0
+        for s in slowloris:
+            data = clients.recv_all(s, time.monotonic() + 5)  # raises unless EOF comes
+            timed_out += data.startswith(b"HTTP/1.1 408")
+        check(timed_out == slow, f"{timed_out} of {slow} slow headers got a 408 and EOF")
+        for name, s in (("idle after its response", idle_after_response), ("silent", silent)):
+            clients.recv_all(s, t0 + idle_s + 5)
+            took = time.monotonic() - t0
+            check(idle_s - 0.5 <= took <= idle_s + 5, f"the {name} connection closed after {took:.1f} s")
+        for s in slowloris + [idle_after_response, silent, steady]:
+            s.close()
+        ctx.note(f"{timed_out} slow headers: 408 and EOF; idle and silent connections closed")
+        summary = srv.checked_stop()
+        check(ctx.counter(summary, "header_timeouts") >= slow, f"header_timeouts < {slow}: {summary}")
+        check(ctx.counter(summary, "keepalive_timeouts") >= 2, f"keepalive_timeouts < 2: {summary}")
+
+
 @case("ping", timeout=60)
 def ping(ctx):
     """ICMP echo requests from Linux (what `ping` sends), 0 to 1472 bytes of

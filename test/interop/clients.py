@@ -68,14 +68,15 @@ def http_get(ns, ip, port=80, close=True, timeout=10.0):
         if close:
             raw = recv_all(s, deadline)
         else:
-            raw = _read_one_response(s, deadline)
+            raw = read_one_response(s, deadline)
         status, headers, body = parse_response(raw)
         return status, headers, body
     finally:
         s.close()
 
 
-def _read_one_response(s, deadline):
+def read_one_response(s, deadline):
+    """One HTTP response (header and Content-Length body) from s, as bytes."""
     buf = b""
     while b"\r\n\r\n" not in buf:
         buf += _recv_some(s, deadline)
