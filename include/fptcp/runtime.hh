@@ -55,6 +55,13 @@ struct port_stats {
     uint64_t capture_written = 0, capture_missed = 0;
 };
 
+// What one lcore did over its last publish interval (a second).
+struct lcore_load {
+    double busy_percent = 0;  // the share of its loop's time spent on turns that took frames in
+    uint64_t rx_pps = 0;      // frames received per second
+    uint64_t tx_pps = 0;      // frames sent per second
+};
+
 class runtime {
 public:
     // Starts the EAL (once per process) and opens the port. nullptr and
@@ -76,6 +83,8 @@ public:
     stack* create_stack(uint16_t lcore, handler& h, std::string& error);
     stack* create_stack(uint16_t lcore, handler& h, const stack_settings& s, std::string& error);
     stack& stack_of(uint16_t lcore) { return *_stacks.at(lcore); }
+    // Lcore `lcore`'s stack, or nullptr before create_stack().
+    const stack* find_stack(uint16_t lcore) const { return _stacks.at(lcore).get(); }
 
     // Waits up to timeout_ms for the port's link (a memif peer connecting).
     bool wait_for_link(unsigned timeout_ms) const;
@@ -97,6 +106,8 @@ public:
     // Lcore `lcore`'s counters as last published; any thread.
     stats published(uint16_t lcore) const;
     stats published_total() const;
+    // Lcore `lcore`'s load over its last publish interval; any thread.
+    lcore_load load(uint16_t lcore) const;
     // Asks the driver (and the kernel): not for the packet path.
     port_stats port_counters() const;
 

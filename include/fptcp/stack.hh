@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fptcp/connection.hh"
 #include "fptcp/link.hh"
@@ -44,6 +45,8 @@ public:
     // RFC 9293 3.10.4, CLOSE in LISTEN: later SYNs to `port` get a RST; the
     // connections it accepted carry on. False when nothing listens on `port`.
     bool stop_listening(uint16_t port);
+    // The ports listened on now; any thread (telemetry reads it).
+    std::vector<uint16_t> listening() const;
     // Active open to remote_ip:remote_port (host order) with settings().tcp
     // or `cfg`; nullptr when no connection slot or source port is free, or
     // `cfg` does not fit. The connection's on_open follows the handshake.
@@ -53,7 +56,8 @@ public:
 
     // One iteration of the loop: an RX burst, TCP, callbacks, timers,
     // TIME_WAIT reaping, a TX burst. `now` from runtime::now() or your clock.
-    void poll(time_point now);
+    // Returns the frames taken in: 0 for an idle turn.
+    uint32_t poll(time_point now);
 
     // Bring your own packets (a stack from create()). receive() takes
     // ownership of `n` frames received for this stack (the application's

@@ -17,6 +17,7 @@
 #include "port/port.hh"
 #include "runtime_impl.hh"
 #include "stack_impl.hh"
+#include "telemetry.hh"
 
 namespace fptcp {
 
@@ -31,9 +32,13 @@ void on_signal(int) { signalled = 1; }
 
 bool runtime::impl::stopping() const { return stop_requested.load(std::memory_order_relaxed) || signalled != 0; }
 
-runtime::runtime(std::unique_ptr<impl> i) : _impl(std::move(i)) { _stacks.resize(_impl->lcores); }
+runtime::runtime(std::unique_ptr<impl> i) : _impl(std::move(i)) {
+    _stacks.resize(_impl->lcores);
+    attach_telemetry(*this);
+}
 
 runtime::~runtime() {
+    detach_telemetry(*this);
     _stacks.clear();  // the engines free their mbufs while the port's pool exists
 }
 
@@ -148,6 +153,8 @@ stats runtime::published(uint16_t lcore) const {
     _impl->published.at(lcore).load(s);
     return s;
 }
+
+lcore_load runtime::load(uint16_t lcore) const { return _impl->published.at(lcore).load_of(); }
 
 stats runtime::published_total() const {
     stats sum, one;

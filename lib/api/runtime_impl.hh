@@ -30,10 +30,55 @@ public:
     void load(stats& into) const {
         for (std::size_t i = 0; i < _size; ++i) into.values()[i] = _values[i].load(std::memory_order_relaxed);
     }
+    void store_load(const lcore_load& l) {
+        _busy_percent.store(l.busy_percent, std::memory_order_relaxed);
+        _rx_pps.store(l.rx_pps, std::memory_order_relaxed);
+        _tx_pps.store(l.tx_pps, std::memory_order_relaxed);
+    }
+    lcore_load load_of() const {
+        return {.busy_percent = _busy_percent.load(std::memory_order_relaxed),
+                .rx_pps = _rx_pps.load(std::memory_order_relaxed),
+                .tx_pps = _tx_pps.load(std::memory_order_relaxed)};
+    }
 
 private:
     std::size_t _size;
     std::unique_ptr<std::atomic<uint64_t>[]> _values;
+    std::atomic<double> _busy_percent{0};
+    std::atomic<uint64_t> _rx_pps{0}, _tx_pps{0};
+};
+
+// One lcore's load over each publish interval: the TSC time of the loop's
+// turns that took frames in (a turn runs from one TSC read to the next, so
+// no read is added), and the frames in and out.
+class load_meter {
+public:
+    explicit load_meter(uint64_t tsc) : _interval_start(tsc), _turn_start(tsc) {}
+
+    // A turn begins at `tsc`; the one before took frames in when `busy`.
+    void turn(uint64_t tsc, bool busy) {
+        if (busy) _busy_cycles += tsc - _turn_start;
+        _turn_start = tsc;
+    }
+    // The interval ends at `tsc` with the stack's counters `now`.
+    lcore_load interval(uint64_t tsc, const stats& now, double seconds_per_cycle) {
+        double elapsed = static_cast<double>(tsc - _interval_start);
+        double seconds = elapsed * seconds_per_cycle;
+        auto rate = [seconds](uint64_t frames) { return static_cast<uint64_t>(static_cast<double>(frames) / seconds); };
+        lcore_load l{.busy_percent = elapsed > 0 ? 100.0 * static_cast<double>(_busy_cycles) / elapsed : 0,
+                     .rx_pps = rate(now[counter::rx_packets] - _rx),
+                     .tx_pps = rate(now[counter::tx_packets] - _tx)};
+        _interval_start = tsc;
+        _busy_cycles = 0;
+        _rx = now[counter::rx_packets];
+        _tx = now[counter::tx_packets];
+        return l;
+    }
+
+private:
+    uint64_t _interval_start, _turn_start;
+    uint64_t _busy_cycles = 0;
+    uint64_t _rx = 0, _tx = 0;
 };
 
 struct runtime::impl {
@@ -64,10 +109,12 @@ struct runtime::impl {
 
     bool stopping() const;  // stop() was called or a signal arrived
 
-    uint64_t now_ns() const { return static_cast<uint64_t>(static_cast<double>(rte_rdtsc() - tsc_start) * ns_per_cycle); }
-    time_point now() const {
-        return time_point(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(now_ns())));
+    uint64_t ns_at(uint64_t tsc) const { return static_cast<uint64_t>(static_cast<double>(tsc - tsc_start) * ns_per_cycle); }
+    uint64_t now_ns() const { return ns_at(rte_rdtsc()); }
+    time_point time_at(uint64_t tsc) const {
+        return time_point(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(ns_at(tsc))));
     }
+    time_point now() const { return time_at(rte_rdtsc()); }
 
     // Frames still in the mailboxes when the lcores stopped.
     static void drain(engine::mailbox_grid& g) {
@@ -78,16 +125,21 @@ struct runtime::impl {
         }
     }
 
-    // One lcore's loop: poll, publish once a second, tick.
+    // One lcore's loop: poll, publish once a second (counters and load), tick.
     void loop(stack& s, uint16_t lcore, const tick_function& tick) {
         stats scratch;
         time_point next_publish{};
+        load_meter meter(rte_rdtsc());
+        bool busy = false;
         while (!stopping()) {
-            time_point now = this->now();
-            s.poll(now);
+            uint64_t tsc = rte_rdtsc();
+            meter.turn(tsc, busy);
+            time_point now = time_at(tsc);
+            busy = s.poll(now) > 0;
             if (now >= next_publish) {
                 s.snapshot(scratch);
                 published[lcore].store(scratch);
+                published[lcore].store_load(meter.interval(tsc, scratch, ns_per_cycle / 1e9));
                 next_publish = now + publish_interval;
             }
             if (tick) tick(lcore, now);

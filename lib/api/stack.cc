@@ -26,10 +26,30 @@ stack::~stack() = default;
 bool stack::listen(uint16_t port, std::string& error) { return listen(port, _impl->settings.tcp, error); }
 
 bool stack::listen(uint16_t port, const tcp_config& cfg, std::string& error) {
-    return _impl->engine->listen(port, cfg, error);
+    if (!_impl->engine->listen(port, cfg, error)) return false;
+    for (auto& entry : _impl->listening) {
+        uint16_t free = 0;
+        if (entry.compare_exchange_strong(free, port, std::memory_order_relaxed)) break;
+    }
+    return true;
 }
 
-bool stack::stop_listening(uint16_t port) { return _impl->engine->stop_listening(port); }
+bool stack::stop_listening(uint16_t port) {
+    if (!_impl->engine->stop_listening(port)) return false;
+    for (auto& entry : _impl->listening) {
+        uint16_t listened = port;
+        if (entry.compare_exchange_strong(listened, 0, std::memory_order_relaxed)) break;
+    }
+    return true;
+}
+
+std::vector<uint16_t> stack::listening() const {
+    std::vector<uint16_t> ports;
+    for (const auto& entry : _impl->listening) {
+        if (uint16_t p = entry.load(std::memory_order_relaxed); p != 0) ports.push_back(p);
+    }
+    return ports;
+}
 
 connection* stack::connect(time_point now, uint32_t remote_ip, uint16_t remote_port, void* user) {
     return connect(now, remote_ip, remote_port, _impl->settings.tcp, user);
@@ -40,7 +60,7 @@ connection* stack::connect(time_point now, uint32_t remote_ip, uint16_t remote_p
     return _impl->engine->connect(now, remote_ip, remote_port, cfg, user);
 }
 
-void stack::poll(time_point now) { _impl->engine->poll(now); }
+uint32_t stack::poll(time_point now) { return _impl->engine->poll(now); }
 
 void stack::receive(time_point now, rte_mbuf* const* frames, uint32_t n) { _impl->engine->receive(now, frames, n); }
 

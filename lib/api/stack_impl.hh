@@ -1,6 +1,8 @@
 #pragma once
 // What a public fptcp::stack holds: one engine (lib/api only).
 
+#include <array>
+#include <atomic>
 #include <memory>
 
 #include "engine/engine.hh"
@@ -12,6 +14,9 @@ namespace fptcp {
 struct stack::impl {
     std::unique_ptr<engine::engine> engine;
     stack_settings settings;
+    // The ports listened on (0: a free entry), written by the polling
+    // thread, read by any (stack::listening()).
+    std::array<std::atomic<uint16_t>, 16> listening{};
 
     // The public handle around `e`.
     static std::unique_ptr<stack> wrap(std::unique_ptr<engine::engine> e, const stack_settings& s);

@@ -162,10 +162,10 @@ bool engine::stop_listening(uint16_t port) {
 // ---------------------------------------------------------------------------
 // The loop
 
-void engine::poll(time_point now) {
+uint32_t engine::poll(time_point now) {
     _now = now;
-    if (_settings.mailboxes != nullptr) receive_forwarded(now);
-    receive_from_wire(now);
+    uint32_t taken = _settings.mailboxes != nullptr ? receive_forwarded(now) : 0;
+    taken += receive_from_wire(now);
     if (_settings.mailboxes != nullptr) flush_forwarded();
     run_timers(now);
     _counters.time_wait_reaped += _time_wait.reap(now, _settings.time_wait_budget);
@@ -183,13 +183,15 @@ void engine::poll(time_point now) {
         }
     });
     flush_tx();
+    return taken;
 }
 
 // One RX burst from the port (none without one).
-void engine::receive_from_wire(time_point now) {
+uint32_t engine::receive_from_wire(time_point now) {
     std::array<rte_mbuf*, burst_size> rx;
     uint16_t n = _port != nullptr && _settings.poll_rx ? _port->rx_burst(_settings.queue, rx.data(), burst_size) : 0;
     take_in(now, std::span(rx.data(), n));
+    return n;
 }
 
 // Frames from the wire (at most burst_size), through the fault injector
@@ -430,13 +432,16 @@ void engine::flush_forwarded() {
     }
 }
 
-void engine::receive_forwarded(time_point now) {
+uint32_t engine::receive_forwarded(time_point now) {
     std::array<rte_mbuf*, burst_size> in;
+    uint32_t taken = 0;
     for (uint16_t l = 0; l < _settings.mailboxes->lcores(); ++l) {
         if (l == _settings.queue) continue;
         auto n = static_cast<uint16_t>(_settings.mailboxes->between(l, _settings.queue).pop(in.data(), burst_size));
         receive_burst(now, in.data(), n, false);
+        taken += n;
     }
+    return taken;
 }
 
 // ---------------------------------------------------------------------------

@@ -105,7 +105,9 @@ public:
 
     // One iteration of the loop: RX burst, TCP, callbacks, timers, reaping,
     // TX flush. `now` comes from the caller's clock (TSC in production).
-    void poll(time_point now);
+    // Returns the frames it took in (from the port and the other lcores): 0
+    // for an idle turn, which the runtime's busy share leaves out.
+    uint32_t poll(time_point now);
     // Without a port: frames the application received (the engine owns them
     // from here), handled as an RX burst is; and the frames to send, up to
     // `max`, which the application then owns. Returns how many it took.
@@ -162,7 +164,7 @@ private:
                                           std::string& error);
 
     // RX
-    void receive_from_wire(time_point now);
+    uint32_t receive_from_wire(time_point now);
     void take_in(time_point now, std::span<rte_mbuf*> frames);
     void receive_burst(time_point now, rte_mbuf** pkts, uint16_t n, bool from_wire);
     bool parse(rte_mbuf* m, bool from_wire, wire::parsed_frame& f);
@@ -176,7 +178,7 @@ private:
     void forward(rte_mbuf* m, uint16_t lcore);
     void share_with_other_lcores(rte_mbuf* m);
     void flush_forwarded();
-    void receive_forwarded(time_point now);
+    uint32_t receive_forwarded(time_point now);
     // connections
     connection_slot* connection_at(const uint32_t* slot_hint, const tcp::four_tuple& t);
     connection_slot* open_slot(const tcp::four_tuple& t, const tcp_config& cfg, bool passive);
