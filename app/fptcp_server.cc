@@ -25,13 +25,19 @@ int fail(int code, const std::string& message) {
     return code;
 }
 
-void print_status(double seconds, const stats& now, const stats& before) {
+// The live line, once a second (app/README.md, "The status line"): rates
+// over the last second, then levels, then each lcore's busy share.
+void print_status(double seconds, const stats& now, const stats& before, uint64_t requests, const runtime& rt) {
     auto delta = [&](counter c) { return now[c] - before[c]; };
-    std::printf("t=%.0fs conn/s=%lu active=%lu time_wait=%lu rx_pps=%lu tx_pps=%lu Gbit/s=%.3f retrans=%lu drops=%lu\n",
-                seconds, delta(counter::connections_opened), now[counter::active], now[counter::time_wait],
-                delta(counter::rx_packets), delta(counter::tx_packets),
-                static_cast<double>(delta(counter::rx_bytes) + delta(counter::tx_bytes)) * 8 / 1e9,
-                delta(counter::retransmits), now.drops() - before.drops());
+    auto gbit = [&](counter bytes) { return static_cast<double>(delta(bytes)) * 8 / 1e9; };
+    std::printf("t=%.0fs conn/s=%lu req/s=%lu active=%lu time_wait=%lu rx_pps=%lu tx_pps=%lu rx_Gbit/s=%.3f "
+                "tx_Gbit/s=%.3f retrans=%lu drops=%lu suspect_drops=%lu busy=",
+                seconds, delta(counter::connections_opened), requests, now[counter::active],
+                now[counter::time_wait], delta(counter::rx_packets), delta(counter::tx_packets),
+                gbit(counter::rx_bytes), gbit(counter::tx_bytes), delta(counter::retransmits),
+                now.drops() - before.drops(), now.suspect_drops() - before.suspect_drops());
+    for (uint16_t l = 0; l < rt.lcores(); ++l) std::printf("%s%.0f%%", l == 0 ? "" : ",", rt.load(l).busy_percent);
+    std::printf("\n");
     std::fflush(stdout);
 }
 
@@ -46,16 +52,29 @@ void for_each_total(const stats& sum, const app::handler_counts& handlers, Print
     print("requests", handlers.requests);
     print("header_timeouts", handlers.header_timeouts);
     print("keepalive_timeouts", handlers.keepalive_timeouts);
-    for (counter c : {counter::rx_packets, counter::tx_packets, counter::retransmits}) {
+    for (counter c : {counter::rx_packets, counter::tx_packets, counter::rx_bytes, counter::tx_bytes,
+                      counter::retransmits}) {
         print(stats::names()[static_cast<std::size_t>(c)], sum[c]);
     }
     print("drops", sum.drops());
+    print("suspect_drops", sum.suspect_drops());
     for (counter c : {counter::timeouts, counter::fast_recoveries, counter::loss_probes}) {
         print(stats::names()[static_cast<std::size_t>(c)], sum[c]);
     }
     for (counter c = counter::fault_rx_dropped; c < counter::count_; c = static_cast<counter>(static_cast<int>(c) + 1)) {
         print(stats::names()[static_cast<std::size_t>(c)], sum[c]);
     }
+}
+
+// The run's length and its mean rates, after the totals.
+template <class Print>
+void for_each_rate(double seconds, const stats& sum, const app::handler_counts& handlers, Print print) {
+    auto per_second = [seconds](uint64_t n) { return seconds > 0 ? static_cast<double>(n) / seconds : 0.0; };
+    print("elapsed_s", seconds);
+    print("conn_per_s", per_second(sum[counter::connections_opened]));
+    print("req_per_s", per_second(handlers.requests));
+    print("rx_Gbit_per_s", per_second(sum[counter::rx_bytes]) * 8 / 1e9);
+    print("tx_Gbit_per_s", per_second(sum[counter::tx_bytes]) * 8 / 1e9);
 }
 
 // The counters of one kind (states, drops) that are not zero.
@@ -79,12 +98,17 @@ void for_each_port_drop(const port_stats& c, Print print) {
 
 // With --pcap: frames written, and frames the capture could not copy or
 // write (missing from the file).
-void print_summary(const stats& sum, const app::handler_counts& handlers, const port_stats& port, bool pcap) {
+void print_summary(double seconds, const stats& sum, const app::handler_counts& handlers, const port_stats& port,
+                   bool pcap) {
     auto line = [](std::string_view name, uint64_t v) {
         std::printf("%.*s: %lu\n", static_cast<int>(name.size()), name.data(), v);
     };
+    auto rate = [](std::string_view name, double v) {
+        std::printf("%.*s: %.3f\n", static_cast<int>(name.size()), name.data(), v);
+    };
     std::printf("fptcp-server: summary\n");
     for_each_total(sum, handlers, line);
+    for_each_rate(seconds, sum, handlers, rate);
     for_each_nonzero(sum, stats::is_state, line);
     for_each_port_drop(port, line);
     for_each_nonzero(sum, stats::is_drop, line);
@@ -95,17 +119,24 @@ void print_summary(const stats& sum, const app::handler_counts& handlers, const 
     std::fflush(stdout);
 }
 
-void write_json(const std::string& path, const stats& sum, const app::handler_counts& handlers,
+void write_json(const std::string& path, double seconds, const stats& sum, const app::handler_counts& handlers,
                 const port_stats& port, uint16_t lcores) {
     std::ofstream out(path);
     const char* separator = "{";
-    auto field = [&](std::string_view name, uint64_t v) {
+    auto field = [&](std::string_view name, auto v) {
         out << separator << "\"" << name << "\": " << v;
         separator = ", ";
     };
-    for_each_total(sum, handlers, field);
+    // Every counter by name (stats::names(): the named ones, each drop
+    // reason, each state), zero or not, then what the summary adds.
+    for (std::size_t i = 0; i < sum.values().size(); ++i) field(stats::names()[i], sum.values()[i]);
+    field("drops", sum.drops());
+    field("suspect_drops", sum.suspect_drops());
+    field("requests", handlers.requests);
+    field("header_timeouts", handlers.header_timeouts);
+    field("keepalive_timeouts", handlers.keepalive_timeouts);
+    for_each_rate(seconds, sum, handlers, field);
     for_each_port_drop(port, field);
-    for_each_nonzero(sum, stats::is_drop, field);
     out << ", \"lcores\": " << lcores << "}\n";
 }
 
@@ -137,8 +168,9 @@ runtime_settings runtime_settings_of(const app::server_options& opts) {
 // Lcore 0's tick: the status line once a second, and the end of --duration.
 class status_ticker {
 public:
-    status_ticker(runtime& rt, const app::server_options& opts)
-        : _rt(rt), _quiet(opts.quiet),
+    status_ticker(runtime& rt, const app::server_options& opts,
+                  const std::vector<std::unique_ptr<app::server_handler>>& handlers)
+        : _rt(rt), _handlers(handlers), _quiet(opts.quiet),
           _end(opts.duration_s == 0 ? time_point::max() : time_point(std::chrono::seconds(opts.duration_s))) {}
 
     void operator()(uint16_t lcore, time_point now) {
@@ -146,17 +178,25 @@ public:
         if (now >= _end) _rt.stop();
         if (now < _next_status) return;
         stats total = _rt.published_total();
-        if (!_quiet) print_status(std::chrono::duration<double>(now.time_since_epoch()).count(), total, _before);
+        uint64_t requests = 0;
+        for (const auto& h : _handlers) requests += h->requests_published();
+        if (!_quiet) {
+            print_status(std::chrono::duration<double>(now.time_since_epoch()).count(), total, _before,
+                         requests - _requests_before, _rt);
+        }
         _before = std::move(total);
+        _requests_before = requests;
         _next_status += std::chrono::seconds(1);
     }
 
 private:
     runtime& _rt;
+    const std::vector<std::unique_ptr<app::server_handler>>& _handlers;
     bool _quiet;
     time_point _end;
     time_point _next_status = time_point(std::chrono::seconds(1));
     stats _before;
+    uint64_t _requests_before = 0;
 };
 
 int run(const app::server_options& opts, runtime& rt) {
@@ -175,7 +215,7 @@ int run(const app::server_options& opts, runtime& rt) {
         if (opts.fault.rx.any() || opts.fault.tx.any()) print_faults(opts.fault);
         std::fflush(stdout);
     }
-    status_ticker status(rt, opts);
+    status_ticker status(rt, opts, handlers);
     rt.run([&](uint16_t lcore, time_point now) {
         handlers[lcore]->on_tick(now);
         status(lcore, now);
@@ -184,8 +224,9 @@ int run(const app::server_options& opts, runtime& rt) {
     app::handler_counts counts;
     for (const auto& h : handlers) counts += h->counts();
     port_stats port = rt.port_counters();  // read once: tx_unsent asks the kernel
-    print_summary(sum, counts, port, !opts.pcap.empty());
-    if (!opts.stats_json.empty()) write_json(opts.stats_json, sum, counts, port, rt.lcores());
+    double seconds = std::chrono::duration<double>(rt.now().time_since_epoch()).count();
+    print_summary(seconds, sum, counts, port, !opts.pcap.empty());
+    if (!opts.stats_json.empty()) write_json(opts.stats_json, seconds, sum, counts, port, rt.lcores());
     return 0;
 }
 

@@ -29,6 +29,7 @@ void server_handler::on_closed(connection& c, close_reason r) {
 void server_handler::on_tick(time_point now) {
     _now = now;
     check_deadlines();
+    _requests_published.store(_counts.requests, std::memory_order_relaxed);
 }
 
 void server_handler::set_deadline(conn_state& s, deadline_kind kind, std::chrono::seconds after) {

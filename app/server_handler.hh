@@ -13,6 +13,7 @@
 // serving allocates nothing.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -49,6 +50,9 @@ public:
     void on_tick(time_point now);
 
     const handler_counts& counts() const { return _counts; }
+    // The requests served, as of this lcore's latest loop turn; any thread
+    // (the status line on lcore 0 sums them).
+    uint64_t requests_published() const { return _requests_published.load(std::memory_order_relaxed); }
     uint64_t closed(close_reason r) const { return _closed[static_cast<std::size_t>(r)]; }
 
 protected:
@@ -84,6 +88,7 @@ private:
     std::array<uint64_t, 6> _closed{};
     time_point _now{};
     uint32_t _cursor = 0;  // the next slot check_deadlines looks at
+    std::atomic<uint64_t> _requests_published{0};
 };
 
 std::unique_ptr<server_handler> make_http_handler(const server_options& opts, uint32_t max_connections);

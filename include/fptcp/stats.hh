@@ -72,6 +72,15 @@ public:
     static bool is_drop(std::size_t i);
     // Whether names()[i] is a count of connections in a state.
     static bool is_state(std::size_t i);
+    // Whether names()[i] is a drop of a frame that looks malformed or forged:
+    // bad lengths, checksums and options, martian sources, frames over the
+    // MTU, RFC 5961's blind resets, SYNs and ACKs, segments without ACK or
+    // timestamp, reassembly overflow. The other drops are routine (traffic
+    // not for fptcp, old duplicates, segments after a close) or a lack of
+    // resources.
+    static bool is_suspect_drop(std::size_t i);
+    // The suspect drops summed.
+    uint64_t suspect_drops() const;
     std::span<const uint64_t> values() const { return _values; }
     std::span<uint64_t> values() { return _values; }
 

@@ -88,6 +88,94 @@ std::span<const std::string_view> stats::names() { return names_once().views; }
 
 bool stats::is_drop(std::size_t i) { return i >= drops_begin && i < states_begin; }
 
+namespace {
+
+bool suspect(engine::engine_drop d) {
+    switch (d) {
+    case engine::engine_drop::frame_too_long:
+    case engine::engine_drop::martian_source: return true;
+    case engine::engine_drop::not_for_us:
+    case engine::engine_drop::chained_mbuf:
+    case engine::engine_drop::no_listener_room:
+    case engine::engine_drop::tx_no_mbuf:
+    case engine::engine_drop::tx_queue_full:
+    case engine::engine_drop::arp_unresolved:
+    case engine::engine_drop::mailbox_full:
+    case engine::engine_drop::count_: return false;
+    }
+    return false;
+}
+
+bool suspect(tcp::tcp_drop d) {
+    switch (d) {
+    case tcp::tcp_drop::missing_timestamp:
+    case tcp::tcp_drop::rst_out_of_window:
+    case tcp::tcp_drop::rst_not_exact:
+    case tcp::tcp_drop::syn_in_synchronized:
+    case tcp::tcp_drop::bad_ack:
+    case tcp::tcp_drop::no_ack:
+    case tcp::tcp_drop::ooo_overflow:
+    case tcp::tcp_drop::listen_bad_flags:
+    case tcp::tcp_drop::syn_sent_bad:
+    case tcp::tcp_drop::challenge_ack_limited: return true;
+    case tcp::tcp_drop::not_acceptable:
+    case tcp::tcp_drop::paws:
+    case tcp::tcp_drop::after_fin:
+    case tcp::tcp_drop::closed_port:
+    case tcp::tcp_drop::rst_in_time_wait:
+    case tcp::tcp_drop::count_: return false;
+    }
+    return false;
+}
+
+// Every parse failure is a malformed frame, but for what fptcp does not
+// speak (other ethertypes, ARP operations and IP protocols, fragments).
+bool suspect(wire::parse_error e) {
+    switch (e) {
+    case wire::parse_error::none:
+    case wire::parse_error::unsupported_ethertype:
+    case wire::parse_error::unsupported_arp:
+    case wire::parse_error::ipv4_fragment:
+    case wire::parse_error::unsupported_ip_protocol:
+    case wire::parse_error::count_: return false;
+    case wire::parse_error::truncated_ethernet:
+    case wire::parse_error::truncated_arp:
+    case wire::parse_error::truncated_ipv4:
+    case wire::parse_error::bad_ipv4_version:
+    case wire::parse_error::bad_ipv4_header_length:
+    case wire::parse_error::bad_ipv4_total_length:
+    case wire::parse_error::bad_ipv4_checksum:
+    case wire::parse_error::truncated_icmp:
+    case wire::parse_error::bad_icmp_checksum:
+    case wire::parse_error::truncated_tcp:
+    case wire::parse_error::bad_tcp_data_offset:
+    case wire::parse_error::bad_tcp_option_length:
+    case wire::parse_error::tcp_option_past_header:
+    case wire::parse_error::bad_tcp_option_size_for_kind:
+    case wire::parse_error::bad_tcp_checksum: return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+bool stats::is_suspect_drop(std::size_t i) {
+    if (!is_drop(i)) return false;
+    std::size_t k = i - drops_begin;
+    if (k < engine_drops) return suspect(static_cast<engine::engine_drop>(k));
+    k -= engine_drops;
+    if (k < tcp_drops) return suspect(static_cast<tcp::tcp_drop>(k));
+    return suspect(static_cast<wire::parse_error>(k - tcp_drops));
+}
+
+uint64_t stats::suspect_drops() const {
+    uint64_t sum = 0;
+    for (std::size_t i = drops_begin; i < states_begin; ++i) {
+        if (is_suspect_drop(i)) sum += _values[i];
+    }
+    return sum;
+}
+
 bool stats::is_state(std::size_t i) { return i >= states_begin && i < total; }
 
 stats& stats::operator+=(const stats& other) {

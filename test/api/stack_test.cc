@@ -88,6 +88,37 @@ protected:
     time_point _now{std::chrono::seconds(1)};
 };
 
+// The live line and telemetry set the drops of malformed or forged-looking
+// frames apart from routine ones; every counter has its kind.
+TEST(Stats, SuspectDropsAreDropsOfMalformedOrForgedFrames) {
+    auto suspect = [](std::string_view name) {
+        auto names = stats::names();
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (names[i] == name) return stats::is_suspect_drop(i);
+        }
+        ADD_FAILURE() << name << " is not a counter";
+        return false;
+    };
+    for (std::string_view name : {"drop_martian_source", "drop_frame_too_long", "drop_tcp_rst_not_exact",
+                                  "drop_tcp_syn_in_synchronized", "drop_tcp_bad_ack", "drop_rx_bad_tcp_checksum",
+                                  "drop_rx_truncated_ipv4"}) {
+        EXPECT_TRUE(suspect(name)) << name;
+    }
+    for (std::string_view name : {"drop_not_for_us", "drop_tx_queue_full", "drop_tcp_paws", "drop_tcp_after_fin",
+                                  "drop_tcp_closed_port", "drop_rx_unsupported_ethertype", "drop_rx_ipv4_fragment",
+                                  "rx_packets", "state_ESTABLISHED"}) {
+        EXPECT_FALSE(suspect(name)) << name;
+    }
+    stats s;
+    s.values()[0] = 5;  // not a drop
+    auto names = stats::names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == "drop_martian_source" || names[i] == "drop_not_for_us") s.values()[i] = 2;
+    }
+    EXPECT_EQ(s.suspect_drops(), 2u);
+    EXPECT_EQ(s.drops(), 4u);
+}
+
 TEST_F(OwnPackets, CreateRefusesALinkWithoutAPool) {
     stack_settings s;
     s.ip = our_ip;

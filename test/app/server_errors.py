@@ -14,6 +14,7 @@ and summary, and so must one given --duration 2, by itself. The port cases need 
 are skipped, and the whole test exits 77 (meson: skipped) when nothing ran.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -92,14 +93,31 @@ def check_cpus(server, failures):
         failures.append(f"--cpus 1: CPUs {cpus}, exit {proc.returncode}, stderr {err[-300:]!r}")
 
 
-def check_duration(server, failures):
-    """--duration 2 on a ring port: a clean stop by itself, summary, exit 0."""
+# --stats-json names every counter, zero or not: these among them.
+JSON_KEYS = ("connections_opened", "time_wait_reopened", "requests", "header_timeouts", "keepalive_timeouts",
+             "drops", "suspect_drops", "drop_not_for_us", "drop_tcp_paws", "drop_rx_bad_tcp_checksum",
+             "state_ESTABLISHED", "state_LAST_ACK", "lost_retransmits", "elapsed_s", "conn_per_s",
+             "port_rx_missed", "lcores")
+
+
+def check_duration(server, failures, tmp):
+    """--duration 2 on a ring port: a clean stop by itself, summary with the
+    elapsed time and rates, exit 0; --stats-json names every counter."""
     t0 = time.monotonic()
+    stats_json = os.path.join(tmp, "stats.json")
     res = subprocess.run([server, "--port", f"ring:dur{os.getpid()}", "--ip", "10.99.0.2/24", "--duration", "2",
-                          "--quiet"], capture_output=True, text=True, timeout=60)
+                          "--quiet", "--stats-json", stats_json], capture_output=True, text=True, timeout=60)
     took = time.monotonic() - t0
-    ok = res.returncode == 0 and "fptcp-server: summary" in res.stdout and 2 <= took < 15
-    print(f"{'ok  ' if ok else 'FAIL'} [--duration 2] exit {res.returncode} after {took:.1f} s")
+    try:
+        with open(stats_json) as f:
+            text = f.read()
+            missing = [k for k in JSON_KEYS if k not in json.loads(text)]
+    except (OSError, ValueError) as e:
+        missing = [f"unreadable: {e}: {text[:80]!r}"]
+    ok = (res.returncode == 0 and "fptcp-server: summary" in res.stdout and "elapsed_s: 2." in res.stdout
+          and "req_per_s: " in res.stdout and 2 <= took < 15 and not missing)
+    print(f"{'ok  ' if ok else 'FAIL'} [--duration 2] exit {res.returncode} after {took:.1f} s, "
+          f"JSON missing {missing or 'nothing'}")
     if not ok:
         failures.append(f"--duration 2: exit {res.returncode} after {took:.1f} s, stdout {res.stdout[-300:]!r}, "
                         f"stderr {res.stderr[-300:]!r}")
@@ -160,7 +178,7 @@ def main(argv):
         expect_one_line(server, ring + ["--pcap", "/nonexistent-fptcp/x.pcapng"], 1,
                         ["--pcap", "/nonexistent-fptcp/x.pcapng"], failures)
         check_sigint_summary(server, failures)
-        check_duration(server, failures)
+        check_duration(server, failures, tmp)
         check_cpus(server, failures)
     else:
         print("skipped the port cases: not root")
