@@ -380,6 +380,7 @@ int main(int argc, char** argv) {
     }
     if (!parsed.options) return fail(2, parsed.error);
     const app::gen_options& opts = *parsed.options;
+    set_log_level(opts.log_level);
     runtime_settings settings = runtime_settings_of(opts);
     std::string error;
     if (error = runtime::check(settings); !error.empty()) return fail(2, app::with_option_names(error));

@@ -240,6 +240,7 @@ int main(int argc, char** argv) {
     }
     if (!parsed.options) return fail(2, parsed.error);
     const app::server_options& opts = *parsed.options;
+    set_log_level(opts.log_level);
     std::string error;
     if (error = runtime::check(runtime_settings_of(opts)); !error.empty()) return fail(2, app::with_option_names(error));
     std::unique_ptr<runtime> rt = runtime::start(runtime_settings_of(opts), argv[0], error);

@@ -175,6 +175,12 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
         o.eal = value;
         return {};
     }
+    if (name == "log-level") {
+        std::optional<log_level> l = parse_log_level(value);
+        if (!l) return "'" + std::string(value) + "' is not one of error, warning, notice, info, debug";
+        o.log_level = *l;
+        return {};
+    }
     if (name == "cpus") {
         if (!parse_cpu_list(value, problem)) return problem;
         o.cpus = value;
@@ -283,6 +289,7 @@ std::string gen_usage() {
            "  --cpus LIST            the CPUs to run on, one lcore each, e.g. 2-5,8 (instead of --cpu and --lcores)\n"
            "  --json FILE            write the results as JSON\n"
            "  --quiet                no live line per second\n"
+           "  --log-level LEVEL      error | warning | notice | info | debug: fptcp's log on stderr (default notice)\n"
            "  --eal \"ARGS\"           extra EAL arguments for experts\n"
            "  --help\n"
            "Exit status: 0 after a run, 1 for a runtime failure, 2 for bad options\n";

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "fptcp/log.hh"
+
 namespace fptcp::app {
 
 enum class gen_workload : uint8_t { crr, rr, stream, syn_flood };
@@ -50,6 +52,7 @@ struct gen_options {
     int cpu = -1;                // EAL lcore / CPU; -1: 1 when the machine has two CPUs, else 0
     std::string json;            // empty: no JSON file
     bool quiet = false;
+    fptcp::log_level log_level = fptcp::log_level::notice;  // fptcp's log (rte_log) from this level up
     std::string eal;  // extra EAL arguments, split by lib/port
 };
 

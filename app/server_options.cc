@@ -385,6 +385,13 @@ constexpr std::array top_options{
                     o.quiet = v.flag;
                     return std::string{};
                 }),
+    text_option("log-level", "LEVEL", "error | warning | notice | info | debug: fptcp's log on stderr (default notice)",
+                [](server_options& o, const option_value& v) {
+                    std::optional<log_level> l = parse_log_level(v.text);
+                    if (!l) return quoted(v.text) + " is not one of error, warning, notice, info, debug";
+                    o.log_level = *l;
+                    return std::string{};
+                }),
     text_option("eal", "\"ARGS\"", "extra EAL arguments for experts (default: none)",
                 [](server_options& o, const option_value& v) {
                     o.eal = v.text;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "fptcp/address.hh"
+#include "fptcp/log.hh"
 #include "fptcp/stack_settings.hh"
 #include "fptcp/tcp_config.hh"
 
@@ -42,6 +43,7 @@ struct server_options {
     uint32_t duration_s = 0;           // 0: until SIGINT / SIGTERM
     std::string stats_json;            // empty: no JSON at exit
     bool quiet = false;
+    fptcp::log_level log_level = fptcp::log_level::notice;  // fptcp's log (rte_log) from this level up
     std::string eal;  // extra EAL arguments, split by lib/port
     fptcp::tcp_config tcp;  // --msl / msl lands in tcp.msl; --congestion, --no-nagle, ... too
     fault_settings fault;  // --fault-rx, --fault-tx, --fault-seed

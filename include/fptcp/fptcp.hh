@@ -12,6 +12,7 @@
 
 #include "fptcp/address.hh"
 #include "fptcp/cpu_list.hh"
+#include "fptcp/log.hh"
 #include "fptcp/close_reason.hh"
 #include "fptcp/connection.hh"
 #include "fptcp/runtime.hh"

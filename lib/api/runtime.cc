@@ -1,6 +1,7 @@
 #include "fptcp/runtime.hh"
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -10,6 +11,7 @@
 
 #include "engine/engine.hh"
 #include "fptcp/cpu_list.hh"
+#include "fptcp/log.hh"
 #include "engine/mailbox.hh"
 #include "port/capture.hh"
 #include "port/eal.hh"
@@ -71,6 +73,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
     auto i = std::make_unique<impl>();  // from here, its destructor stops the EAL
     i->settings = settings;
     i->lcores = lcores;
+    i->port_is_af_packet = spec->type == port::port_spec::kind::af_packet;
     i->published = std::vector<published_stats>(lcores);
     port::port_settings ps{.rx_queues = lcores, .tx_queues = lcores, .mbufs = settings.mbufs};
     if (!(i->port = port::port::open(*spec, 0, ps, error))) return nullptr;
@@ -91,6 +94,10 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
     }
+    log(log_level::info, "port %s: %u queue pair%s, %s; %u lcore%s on CPU%s %s; telemetry: %s/dpdk_telemetry.v2",
+        settings.port.c_str(), i->port->queues(), i->port->queues() == 1 ? "" : "s",
+        i->port->rss() ? "RSS" : "no RSS", lcores, lcores == 1 ? "" : "s", lcores == 1 ? "" : "s",
+        settings.cpus.c_str(), rte_eal_get_runtime_dir());
     return std::unique_ptr<runtime>(new runtime(std::move(i)));
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/mailbox.hh"
+#include "fptcp/log.hh"
 #include "fptcp/runtime.hh"
 #include "port/capture.hh"
 #include "port/eal.hh"
@@ -109,6 +110,20 @@ struct runtime::impl {
 
     bool stopping() const;  // stop() was called or a signal arrived
 
+    // On af_packet, TCP segments with bad checksums are most often a veth
+    // peer's: Linux leaves their checksum to an offload that never happens,
+    // and fptcp drops them (drop_rx_bad_tcp_checksum). Said once, with the fix.
+    void warn_once_about_offloaded_checksums(const stats& s) {
+        if (!port_is_af_packet || s.get("drop_rx_bad_tcp_checksum") == 0) return;
+        if (checksum_warning_given.exchange(true, std::memory_order_relaxed)) return;
+        log(log_level::warning,
+            "TCP segments with bad checksums arrive on %s (drop_rx_bad_tcp_checksum): a veth peer leaves them to "
+            "checksum offload; on the peer, run: ethtool -K <its interface> tx off (docs/ports.md)",
+            settings.port.c_str());
+    }
+    bool port_is_af_packet = false;
+    std::atomic<bool> checksum_warning_given{false};
+
     uint64_t ns_at(uint64_t tsc) const { return static_cast<uint64_t>(static_cast<double>(tsc - tsc_start) * ns_per_cycle); }
     uint64_t now_ns() const { return ns_at(rte_rdtsc()); }
     time_point time_at(uint64_t tsc) const {
@@ -140,6 +155,7 @@ struct runtime::impl {
                 s.snapshot(scratch);
                 published[lcore].store(scratch);
                 published[lcore].store_load(meter.interval(tsc, scratch, ns_per_cycle / 1e9));
+                warn_once_about_offloaded_checksums(scratch);
                 next_publish = now + publish_interval;
             }
             if (tick) tick(lcore, now);

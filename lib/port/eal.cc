@@ -1,5 +1,7 @@
 #include "port/eal.hh"
 
+#include "fptcp/log.hh"
+#include "port/log_internal.hh"
 #include "port/port_kind.hh"
 
 #include <rte_eal.h>
@@ -292,8 +294,8 @@ std::string start_eal(const eal_settings& settings, const char* program_name) {
     }
     bool hugepages = settings.allow_hugepages && hugepages_available();
     if (settings.allow_hugepages && !hugepages) {
-        std::fprintf(stderr, "fptcp: no free hugepages, running with --no-huge -m %u (docs/ports.md: reserving hugepages)\n",
-                     settings.memory_mb);
+        log(log_level::notice, "no free hugepages, running with --no-huge -m %u (docs/ports.md: reserving hugepages)",
+            settings.memory_mb);
     }
     auto args = eal_arguments(settings, program_name, hugepages);
     std::vector<char*> argv;
@@ -315,6 +317,7 @@ std::string start_eal(const eal_settings& settings, const char* program_name) {
                (detail.empty() ? "" : " (" + detail + ")");
     }
     std::fputs(output.c_str(), stderr);
+    restore_log_level();
     note_runtime_dir();
     return "";
 }

@@ -105,6 +105,13 @@ TEST(GenOptions, LoadShapeOptions) {
     EXPECT_EQ(error_of(required({"--workload", "syn-flood", "--lcores", "2"})), "--lcores: syn-flood runs on one lcore");
 }
 
+TEST(GenOptions, LogLevel) {
+    EXPECT_EQ(parse(required({"--log-level", "info"})).options->log_level, log_level::info);
+    EXPECT_EQ(parse(required()).options->log_level, log_level::notice);
+    EXPECT_EQ(error_of(required({"--log-level", "chatty"})),
+              "--log-level: 'chatty' is not one of error, warning, notice, info, debug");
+}
+
 // --cpus names the CPUs, one lcore each, instead of --cpu and --lcores.
 TEST(GenOptions, CpusSetTheLcores) {
     gen_parse_outcome out = parse(required({"--cpus", "2-3,6"}));
@@ -188,7 +195,8 @@ TEST(GenOptions, UsageListsEveryOption) {
     std::string u = gen_usage();
     for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
                           "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
-                          "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet", "--eal",
+                          "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet",
+                          "--log-level", "--eal",
                           "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }

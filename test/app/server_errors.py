@@ -74,6 +74,18 @@ def check_sigint_summary(server, failures):
         failures.append(f"SIGINT: exit {proc.returncode}, stdout {out[-500:]!r}, stderr {err[-500:]!r}")
 
 
+def check_log_levels(server, failures):
+    """--log-level info logs the start-up facts (fptcp's rte_log type, on
+    stderr); --log-level error logs nothing on a clean run."""
+    for level, want in (("info", ["fptcp: port ring:", "queue pair", "telemetry: /var/run/dpdk/"]), ("error", [])):
+        res = subprocess.run([server, "--port", f"ring:log{os.getpid()}", "--ip", "10.99.0.2/24", "--duration", "1",
+                              "--quiet", "--log-level", level], capture_output=True, text=True, timeout=60)
+        ok = res.returncode == 0 and all(w in res.stderr for w in want) and (want or res.stderr.strip() == "")
+        print(f"{'ok  ' if ok else 'FAIL'} [--log-level {level}] stderr {res.stderr.strip()[-200:]!r}")
+        if not ok:
+            failures.append(f"--log-level {level}: exit {res.returncode}, stderr {res.stderr[-300:]!r}")
+
+
 def check_cpus(server, failures):
     """--cpus 1: the lcore (the main thread) polls on CPU 1, not on CPU 0."""
     if os.cpu_count() < 2:
@@ -180,6 +192,7 @@ def main(argv):
         check_sigint_summary(server, failures)
         check_duration(server, failures, tmp)
         check_cpus(server, failures)
+        check_log_levels(server, failures)
     else:
         print("skipped the port cases: not root")
 

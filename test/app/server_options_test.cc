@@ -150,7 +150,7 @@ TEST(ServerOptions, EveryOptionIsParsed) {
                                  "source", "--response-size", "0", "--source-bytes", "104857600", "--lcores", "4",
                                  "--msl", "2", "--max-connections", "1000", "--pcap", "/tmp/x.pcapng", "--duration",
                                  "60", "--stats-json", "/tmp/s.json", "--quiet", "--eal", "--no-huge",
-                                 "--header-timeout", "5", "--keepalive-timeout", "0"});
+                                 "--header-timeout", "5", "--keepalive-timeout", "0", "--log-level", "debug"});
     EXPECT_EQ(o.port, "af_packet:veth-fptcp");
     EXPECT_EQ(o.ip, addr(192, 168, 5, 10));
     EXPECT_EQ(o.prefix, 16);
@@ -171,6 +171,7 @@ TEST(ServerOptions, EveryOptionIsParsed) {
     EXPECT_EQ(o.eal, "--no-huge");
     EXPECT_EQ(o.header_timeout_s, 5u);
     EXPECT_EQ(o.keepalive_timeout_s, 0u);
+    EXPECT_EQ(o.log_level, log_level::debug);
 }
 
 // --cpus names the CPUs, one lcore each, and sets the lcore count; with
@@ -309,6 +310,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_args{"SourceBytesWithUnit", {"--source-bytes", "100M"},
                  "--source-bytes: '100M' is not a size in bytes (0-18446744073709551615)"},
         bad_args{"LcoresZero", {"--lcores", "0"}, "--lcores: '0' is not a number of lcores (1-128)"},
+        bad_args{"LogLevelUnknown", {"--log-level", "loud"},
+                 "--log-level: 'loud' is not one of error, warning, notice, info, debug"},
         bad_args{"LcoresTooMany", {"--lcores", "129"}, "--lcores: '129' is not a number of lcores (1-128)"},
         bad_args{"MslZero", {"--msl", "0"}, "--msl: '0' is not a number of seconds (1-3600)"},
         bad_args{"MslFraction", {"--msl", "0.5"}, "--msl: '0.5' is not a number of seconds (1-3600)"},
@@ -377,8 +380,8 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
                                   "(default 10; 0 = no limit)", "(default 75; 0 = no limit)"}) {
         EXPECT_NE(u.find(dflt), std::string::npos) << dflt;
     }
-    // Each option's line holds its help: 27 options, a title and a footer.
-    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 29);
+    // Each option's line holds its help: 28 options, a title and a footer.
+    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 30);
 }
 
 TEST(Ipv4, ParsesAndFormatsDottedQuads) {
@@ -420,6 +423,7 @@ pcap = "run.pcapng"
 duration = 9
 stats_json = "stats.json"
 quiet = true
+log_level = "warning"
 eal = "--no-huge"
 fault_rx = "drop=5%,dup=1%"
 fault_tx = "reorder=2.5%"
@@ -471,6 +475,7 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.duration_s, 9u);
     EXPECT_EQ(o.stats_json, "stats.json");
     EXPECT_TRUE(o.quiet);
+    EXPECT_EQ(o.log_level, log_level::warning);
     EXPECT_EQ(o.eal, "--no-huge");
     EXPECT_EQ(o.fault.rx, (fault_rates{.drop = 50000, .duplicate = 10000, .reorder = 0}));
     EXPECT_EQ(o.fault.tx, (fault_rates{.drop = 0, .duplicate = 0, .reorder = 25000}));

@@ -285,6 +285,34 @@ def http_timeouts(ctx):
         check(ctx.counter(summary, "keepalive_timeouts") >= 2, f"keepalive_timeouts < 2: {summary}")
 
 
+@case("veth_offloaded_checksums", timeout=120, needs=("curl", "ethtool"))
+def veth_offloaded_checksums(ctx):
+    """A Linux veth peer that leaves TCP checksums to offload (ethtool's tx
+    on, the kernel's default) sends fptcp segments with partial checksums:
+    fptcp drops them as bad, and logs once, with the fix (`ethtool -K ... tx
+    off`). Following docs/ports.md's veth recipe, which turns it off, curl
+    works."""
+    if ctx.standin:
+        raise Skip("the warning is fptcp's")
+    with netns.veth_pair(ctx.log) as pair, ctx.serving(pair, "http", pcap=None) as srv:
+        url = f"http://{pair.fptcp_ip}/"
+        pair.exec(["ethtool", "-K", pair.peer_if, "tx", "on"])
+        rc, out = curl_in(pair, url, timeout=3)
+        check(rc != 0, f"curl with the peer's checksums offloaded: exit {rc}, '{out}' (fptcp took partial checksums)")
+        deadline = time.monotonic() + 5  # the lcore publishes its counters once a second
+        while "ethtool -K" not in srv.stderr and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check("ethtool -K" in srv.stderr and "tx off" in srv.stderr,
+              f"no warning naming the fix: stderr {srv.stderr.strip()[-500:]!r}")
+        check(srv.stderr.count("ethtool -K") == 1, "the warning came more than once")
+        pair.exec(["ethtool", "-K", pair.peer_if, "tx", "off"])  # the recipe's step
+        rc, out = curl_in(pair, url)
+        check(rc == 0 and out.startswith("200"), f"curl after ethtool -K tx off: exit {rc}, '{out}'")
+        summary = srv.checked_stop()
+        check(ctx.counter(summary, "drop_rx_bad_tcp_checksum") > 0, f"no bad-checksum drops counted: {summary}")
+        ctx.note("partial checksums dropped and counted, the fix logged once; curl works after it")
+
+
 @case("ping", timeout=60)
 def ping(ctx):
     """ICMP echo requests from Linux (what `ping` sends), 0 to 1472 bytes of
