@@ -46,6 +46,8 @@ uint64_t percentile_ns(const app::histogram& h, std::size_t i) {
 
 void print_latency(const char* name, const app::histogram& h) {
     std::printf("%s_count: %lu\n", name, h.count());
+    std::printf("%s_min_us: %.3f\n%s_mean_us: %.3f\n%s_stdev_us: %.3f\n", name, static_cast<double>(h.min()) / 1e3,
+                name, h.mean() / 1e3, name, h.stdev() / 1e3);
     for (std::size_t i = 0; i < percentiles.size(); ++i) {
         std::printf("%s_%s_us: %.3f\n", name, percentile_names[i], static_cast<double>(percentile_ns(h, i)) / 1e3);
     }
@@ -53,11 +55,20 @@ void print_latency(const char* name, const app::histogram& h) {
 
 std::string latency_json(const app::histogram& h) {
     std::ostringstream o;
-    o << "{\"count\": " << h.count();
+    o << "{\"count\": " << h.count() << ", \"min_ns\": " << h.min() << ", \"mean_ns\": " << h.mean()
+      << ", \"stdev_ns\": " << h.stdev();
     for (std::size_t i = 0; i < percentiles.size(); ++i) o << ", \"" << percentile_names[i] << "_ns\": " << percentile_ns(h, i);
     o << "}";
     return o.str();
 }
+
+// One second of the run as the live line shows it (deltas over the second).
+struct second_sample {
+    uint64_t t = 0;  // seconds since the start, at the second's end
+    bool warmup = false;
+    uint64_t connections = 0, requests = 0, errors = 0, in_flight = 0;
+    double gbit = 0;
+};
 
 // The measured period, summed over lcores.
 struct results {
@@ -65,6 +76,7 @@ struct results {
     app::histogram connect_latency, request_latency;
     uint64_t retransmits = 0;
     double seconds = 1e-9;
+    std::vector<second_sample> seconds_series;  // every second, the warm-up marked
 
     double per_second(uint64_t n) const { return static_cast<double>(n) / seconds; }
     double gbit_per_s() const { return static_cast<double>(counts.bytes) * 8 / seconds / 1e9; }
@@ -79,8 +91,10 @@ void print_summary(const app::gen_options& opts, const results& r) {
         std::printf("direction: %s\nbytes: %lu\ngbit_per_s: %.3f\nretransmits: %lu\n",
                     app::direction_name(opts.direction).data(), m.bytes, r.gbit_per_s(), r.retransmits);
     }
-    std::printf("connections: %lu\nconnections_per_s: %.0f\nrequests: %lu\nrequests_per_s: %.0f\nerrors: %lu\n",
-                m.connections, r.per_second(m.connections), m.requests, r.per_second(m.requests), m.error_total());
+    std::printf("connections: %lu\nconnections_per_s: %.0f\nrequests: %lu\nrequests_per_s: %.0f\nlate_starts: %lu\n"
+                "errors: %lu\n",
+                m.connections, r.per_second(m.connections), m.requests, r.per_second(m.requests), m.late_starts,
+                m.error_total());
     for (std::size_t i = 0; i < m.errors.size(); ++i) {
         if (m.errors[i] != 0) {
             std::printf("error_%s: %lu\n", app::to_string(static_cast<app::gen_error>(i)).data(), m.errors[i]);
@@ -100,12 +114,27 @@ bool write_json(const std::string& path, const app::gen_options& opts, const res
       << ", \"connections_per_s\": " << r.per_second(m.connections) << ", \"requests\": " << m.requests
       << ", \"requests_per_s\": " << r.per_second(m.requests) << ", \"bytes\": " << m.bytes
       << ", \"gbit_per_s\": " << r.gbit_per_s() << ", \"retransmits\": " << r.retransmits
+      << ", \"late_starts\": " << m.late_starts
       << ", \"errors\": {\"total\": " << m.error_total();
     for (std::size_t i = 0; i < m.errors.size(); ++i) {
         f << ", \"" << app::to_string(static_cast<app::gen_error>(i)) << "\": " << m.errors[i];
     }
     f << "}, \"connect_latency\": " << latency_json(r.connect_latency)
-      << ", \"request_latency\": " << latency_json(r.request_latency) << "}\n";
+      << ", \"request_latency\": " << latency_json(r.request_latency) << ", \"per_second\": [";
+    for (std::size_t i = 0; i < r.seconds_series.size(); ++i) {
+        const second_sample& s = r.seconds_series[i];
+        f << (i == 0 ? "" : ", ") << "{\"t\": " << s.t << ", \"warmup\": " << (s.warmup ? "true" : "false")
+          << ", \"connections\": " << s.connections << ", \"requests\": " << s.requests
+          << ", \"errors\": " << s.errors << ", \"in_flight\": " << s.in_flight << ", \"gbit_per_s\": " << s.gbit
+          << "}";
+    }
+    f << "]}\n";
+    return static_cast<bool>(f);
+}
+
+bool write_hdr_log(const std::string& path, const app::histogram& h) {
+    std::ofstream f(path);
+    app::write_percentile_distribution(f, h, 1e6);
     return static_cast<bool>(f);
 }
 
@@ -156,15 +185,23 @@ live sum_published(std::vector<lcore_context>& lcores) {
     return {sum[0], sum[1], sum[2], sum[3], sum[4]};
 }
 
-void print_live(const app::gen_options& opts, uint64_t ns, const live& now, const live& before, bool measuring) {
+second_sample sample_of(uint64_t ns, const live& now, const live& before, bool measuring) {
+    return {.t = ns / second,
+            .warmup = !measuring,
+            .connections = now.connections - before.connections,
+            .requests = now.requests - before.requests,
+            .errors = now.errors - before.errors,
+            .in_flight = now.in_flight,
+            .gbit = static_cast<double>(now.bytes - before.bytes) * 8 / 1e9};
+}
+
+void print_live(const app::gen_options& opts, const second_sample& s) {
+    const char* warmup = s.warmup ? " (warm-up)" : "";
     if (opts.workload == app::gen_workload::stream) {
-        std::printf("t=%lus Gbit/s=%.3f connections=%lu errors=%lu%s\n", ns / second,
-                    static_cast<double>(now.bytes - before.bytes) * 8 / 1e9, now.in_flight, now.errors - before.errors,
-                    measuring ? "" : " (warm-up)");
+        std::printf("t=%lus Gbit/s=%.3f connections=%lu errors=%lu%s\n", s.t, s.gbit, s.in_flight, s.errors, warmup);
     } else {
-        std::printf("t=%lus conn/s=%lu rps=%lu in_flight=%lu errors=%lu%s\n", ns / second,
-                    now.connections - before.connections, now.requests - before.requests, now.in_flight,
-                    now.errors - before.errors, measuring ? "" : " (warm-up)");
+        std::printf("t=%lus conn/s=%lu rps=%lu in_flight=%lu errors=%lu%s\n", s.t, s.connections, s.requests,
+                    s.in_flight, s.errors, warmup);
     }
     std::fflush(stdout);
 }
@@ -176,6 +213,7 @@ public:
         : _rt(rt), _opts(opts), _lcores(lcores), _start(rt.now_ns()), _warmup_end(_start + opts.warmup_s * second),
           _end(_warmup_end + opts.duration_s * second), _next_status(_start + second), _measure_start(_start) {
         phase.store(opts.warmup_s == 0 ? run_phase::measuring : run_phase::warmup, std::memory_order_relaxed);
+        _samples.reserve(opts.warmup_s + opts.duration_s + 2);
     }
 
     void tick() {
@@ -189,12 +227,15 @@ public:
         if (ns < _next_status) return;
         _lcores[0].publish();
         live t = sum_published(_lcores);
-        if (!_opts.quiet) print_live(_opts, ns - _start, t, _before, ns > _warmup_end);
+        // A second is warm-up when it began before the warm-up ended.
+        _samples.push_back(sample_of(ns - _start, t, _before, ns - second >= _warmup_end));
+        if (!_opts.quiet) print_live(_opts, _samples.back());
         _before = t;
         _next_status += second;
     }
 
     double measured_seconds() const { return std::max(static_cast<double>(_last - _measure_start) / 1e9, 1e-9); }
+    const std::vector<second_sample>& samples() const { return _samples; }
 
 private:
     runtime& _rt;
@@ -202,6 +243,7 @@ private:
     std::vector<lcore_context>& _lcores;
     uint64_t _start, _warmup_end, _end, _next_status, _measure_start, _last = 0;
     live _before;
+    std::vector<second_sample> _samples;  // reserved for the whole run: no allocation while it runs
 };
 
 results collect(std::vector<lcore_context>& lcores, double seconds) {
@@ -212,6 +254,7 @@ results collect(std::vector<lcore_context>& lcores, double seconds) {
         r.counts.connections += m.connections;
         r.counts.requests += m.requests;
         r.counts.bytes += m.bytes;
+        r.counts.late_starts += m.late_starts;
         for (std::size_t i = 0; i < m.errors.size(); ++i) r.counts.errors[i] += m.errors[i];
         r.connect_latency.merge(l.generator->connect_latency());
         r.request_latency.merge(l.generator->request_latency());
@@ -270,13 +313,16 @@ int run_connecting(const app::gen_options& opts, runtime& rt) {
     });
     // The results are printed before the connections still open are aborted.
     results r = collect(lcores, clock.measured_seconds());
+    r.seconds_series = clock.samples();
     print_summary(opts, r);
     bool json_ok = opts.json.empty() || write_json(opts.json, opts, r);
+    bool hdr_ok = opts.hdr_log.empty() || write_hdr_log(opts.hdr_log, r.request_latency);
     for (auto& l : lcores) l.generator->abort_all();
     for (int i = 0; i < 100; ++i) {
         for (auto& l : lcores) l.lcore_stack->poll(rt.now());  // send the RSTs
     }
     if (!json_ok) return fail(1, "--json: cannot write " + opts.json);
+    if (!hdr_ok) return fail(1, "--hdr-log: cannot write " + opts.hdr_log);
     return 0;
 }
 

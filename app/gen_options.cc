@@ -42,9 +42,48 @@ bool is_unicast(uint32_t addr) {
     return (addr >> 24) != 0 && addr < (224u << 24);
 }
 
+// The suffixes a number may carry: counts and rates (k, M, G: powers of
+// 1000), durations (s, m, h), sizes (k, M, G: powers of 1024, as iperf).
+enum class unit : uint8_t { count, seconds, bytes };
+
+std::optional<uint64_t> multiplier_of(std::string_view suffix, unit u) {
+    if (suffix.empty()) return 1;
+    if (suffix.size() != 1) return std::nullopt;
+    char c = suffix[0];
+    switch (u) {
+    case unit::count:
+        if (c == 'k' || c == 'K') return 1'000;
+        if (c == 'M') return 1'000'000;
+        if (c == 'G') return 1'000'000'000;
+        return std::nullopt;
+    case unit::seconds:
+        if (c == 's') return 1;
+        if (c == 'm') return 60;
+        if (c == 'h') return 3600;
+        return std::nullopt;
+    case unit::bytes:
+        if (c == 'k' || c == 'K') return uint64_t{1} << 10;
+        if (c == 'M') return uint64_t{1} << 20;
+        if (c == 'G') return uint64_t{1} << 30;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+// A decimal number with its unit's optional suffix ("100k", "2m", "64K").
+std::optional<uint64_t> parse_with_unit(std::string_view text, unit u) {
+    std::size_t digits = text.find_first_not_of("0123456789");
+    if (digits == std::string_view::npos) digits = text.size();
+    std::optional<uint64_t> number = parse_decimal(text.substr(0, digits));
+    std::optional<uint64_t> multiplier = multiplier_of(text.substr(digits), u);
+    if (!number || !multiplier || *number > UINT64_MAX / *multiplier) return std::nullopt;
+    return *number * *multiplier;
+}
+
 // An integer within [min, max], or why not.
-std::string parse_integer(std::string_view text, uint64_t min, uint64_t max, std::string_view what, uint64_t& out) {
-    std::optional<uint64_t> v = parse_decimal(text);
+std::string parse_integer(std::string_view text, unit u, uint64_t min, uint64_t max, std::string_view what,
+                          uint64_t& out) {
+    std::optional<uint64_t> v = parse_with_unit(text, u);
     if (!v || *v < min || *v > max) {
         return quoted(text) + " is not " + std::string(what) + " (" + std::to_string(min) + "-" + std::to_string(max) +
                ")";
@@ -154,8 +193,8 @@ std::string apply_source_ports(gen_options& o, std::string_view v) {
 std::string apply(gen_options& o, std::string_view name, std::string_view value) {
     uint64_t n = 0;
     std::string problem;
-    auto integer = [&](uint64_t min, uint64_t max, std::string_view what) {
-        problem = parse_integer(value, min, max, what, n);
+    auto integer = [&](uint64_t min, uint64_t max, std::string_view what, unit u = unit::count) {
+        problem = parse_integer(value, u, min, max, what, n);
         return problem.empty();
     };
     if (name == "port") return apply_port(o, value);
@@ -166,13 +205,30 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
     if (name == "direction") return apply_direction(o, value);
     if (name == "source-ips") return apply_source_ips(o, value);
     if (name == "source-ports") return apply_source_ports(o, value);
-    if (name == "json") {
+    if (name == "json" || name == "hdr-log") {
         if (value.empty()) return "missing file name";
-        o.json = value;
+        (name == "json" ? o.json : o.hdr_log) = value;
         return {};
     }
     if (name == "eal") {
         o.eal = value;
+        return {};
+    }
+    if (name == "path") {
+        if (!value.starts_with('/') || value.find_first_of(" \t\r\n") != std::string_view::npos) {
+            return quoted(value) + " is not an origin-form path (RFC 9112 3.2.1: starts with /, no spaces)";
+        }
+        o.path = value;
+        return {};
+    }
+    if (name == "header") {
+        std::size_t colon = value.find(':');
+        bool bad_name = colon == 0 || colon == std::string_view::npos ||
+                        value.substr(0, colon).find_first_of(" \t") != std::string_view::npos;
+        if (bad_name || value.find_first_of("\r\n") != std::string_view::npos) {
+            return quoted(value) + " is not a header line \"Name: value\" (RFC 9110 5)";
+        }
+        o.headers.emplace_back(value);
         return {};
     }
     if (name == "log-level") {
@@ -194,15 +250,15 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
         if (integer(1, max_lcores, "a number of lcores")) o.lcores = static_cast<uint16_t>(n);
         o.lcores_given = true;
     } else if (name == "duration") {
-        if (integer(1, max_seconds, "a number of seconds")) o.duration_s = static_cast<uint32_t>(n);
+        if (integer(1, max_seconds, "a number of seconds", unit::seconds)) o.duration_s = static_cast<uint32_t>(n);
     } else if (name == "warmup") {
-        if (integer(0, max_seconds, "a number of seconds")) o.warmup_s = static_cast<uint32_t>(n);
+        if (integer(0, max_seconds, "a number of seconds", unit::seconds)) o.warmup_s = static_cast<uint32_t>(n);
     } else if (name == "request-size") {
-        if (integer(1, max_size, "a size in bytes")) o.request_size = static_cast<uint32_t>(n);
+        if (integer(1, max_size, "a size in bytes", unit::bytes)) o.request_size = static_cast<uint32_t>(n);
     } else if (name == "response-size") {
-        if (integer(0, max_size, "a size in bytes")) o.response_size = static_cast<uint32_t>(n);
+        if (integer(0, max_size, "a size in bytes", unit::bytes)) o.response_size = static_cast<uint32_t>(n);
     } else if (name == "msl") {
-        if (integer(1, max_msl_s, "a number of seconds")) o.msl_s = static_cast<uint32_t>(n);
+        if (integer(1, max_msl_s, "a number of seconds", unit::seconds)) o.msl_s = static_cast<uint32_t>(n);
     } else if (name == "cpu") {
         if (integer(0, max_cpu, "a CPU number")) o.cpu = static_cast<int>(n);
     } else {
@@ -278,6 +334,8 @@ std::string gen_usage() {
            "                         --mode echo use the request size)\n"
            "  --http                 HTTP/1.1 GET requests (crr: with Connection: close); a response is complete\n"
            "                         when its header and Content-Length body arrived\n"
+           "  --path /P              http: the request target (default /)\n"
+           "  --header \"N: V\"        http: one more request header line (repeatable)\n"
            "  --source-ips A[-B]     source addresses: ours (ARP answered for each; default --ip's alone), or for\n"
            "                         syn-flood the spoofed ones (default: --ip's)\n"
            "  --source-ports A[-B]   source ports (default 32768-60999)\n"
@@ -287,11 +345,15 @@ std::string gen_usage() {
            "  --cpu N                the first CPU (EAL lcore) to run on (default 1 on a machine with 2 or more\n"
            "                         CPUs, else 0)\n"
            "  --cpus LIST            the CPUs to run on, one lcore each, e.g. 2-5,8 (instead of --cpu and --lcores)\n"
-           "  --json FILE            write the results as JSON\n"
+           "  --json FILE            write the results as JSON, with a per-second series\n"
+           "  --hdr-log FILE         write the request latencies (ms) as HdrHistogram's percentile distribution\n"
+           "                         (wrk2 -U's text)\n"
            "  --quiet                no live line per second\n"
            "  --log-level LEVEL      error | warning | notice | info | debug: fptcp's log on stderr (default notice)\n"
            "  --eal \"ARGS\"           extra EAL arguments for experts\n"
            "  --help\n"
+           "Numbers take suffixes: N and R k, M, G (x1000); S s, m, h; B k, M, G (x1024): --rate 100k,\n"
+           "--duration 2m, --response-size 64k\n"
            "Exit status: 0 after a run, 1 for a runtime failure, 2 for bad options\n";
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fptcp/log.hh"
 
@@ -48,9 +49,12 @@ struct gen_options {
     uint32_t request_size = 64;  // bytes per request (not --http)
     uint32_t response_size = 64; // bytes per response (not --http)
     bool http = false;           // HTTP/1.1 GET requests, Content-Length responses
+    std::string path = "/";      // http: the request target
+    std::vector<std::string> headers;  // http: extra header lines ("Name: value"), in order
     uint32_t msl_s = 30;         // our TIME_WAIT lasts 2*MSL (the side that closes first holds it)
     int cpu = -1;                // EAL lcore / CPU; -1: 1 when the machine has two CPUs, else 0
     std::string json;            // empty: no JSON file
+    std::string hdr_log;         // empty: none; else the request latencies as HdrHistogram's percentile text
     bool quiet = false;
     fptcp::log_level log_level = fptcp::log_level::notice;  // fptcp's log (rte_log) from this level up
     std::string eal;  // extra EAL arguments, split by lib/port

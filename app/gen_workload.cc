@@ -21,8 +21,9 @@ std::string build_request(const gen_options& o) {
     }
     // RFC 9112 3 and 9.6: a minimal HTTP/1.1 request; crr asks the server to
     // close after its response, rr keeps the connection (the 1.1 default).
-    std::string r = "GET / HTTP/1.1\r\nHost: " + format_ipv4(o.server_ip) + "\r\nUser-Agent: fptcp-gen\r\n";
+    std::string r = "GET " + o.path + " HTTP/1.1\r\nHost: " + format_ipv4(o.server_ip) + "\r\nUser-Agent: fptcp-gen\r\n";
     if (o.workload == gen_workload::crr) r += "Connection: close\r\n";
+    for (const std::string& h : o.headers) r += h + "\r\n";
     r += "\r\n";
     return r;
 }
@@ -31,6 +32,13 @@ std::size_t find_nocase(std::string_view hay, std::string_view needle) {
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
+}
+
+// Scheduled starts that may wait for room: ten seconds of the share's rate,
+// so a server stalled that long still has every start it missed measured
+// once it recovers; at least 1,024, at most 2^20 (8 MiB).
+std::size_t backlog_capacity(const generator_share& share) {
+    return static_cast<std::size_t>(std::clamp(share.rate * 10, 1024.0, 1048576.0));
 }
 
 }  // namespace
@@ -58,7 +66,8 @@ generator::generator(const gen_options& opts, generator_share share, uint32_t ma
       _request(build_request(opts)),
       _states(max_connections),
       _idle(max_connections),
-      _interval_ns(share.rate > 0 ? static_cast<uint64_t>(1e9 / share.rate) : 0) {
+      _interval_ns(share.rate > 0 ? static_cast<uint64_t>(1e9 / share.rate) : 0),
+      _backlog(share.rate > 0 ? backlog_capacity(share) : 0) {
     _tcp.msl = std::chrono::seconds(opts.msl_s);
 }
 
@@ -79,7 +88,7 @@ void generator::count_bytes(uint64_t n) {
     if (_measuring) _measured.bytes += n;
 }
 
-bool generator::open_connection(stack& e, time_point now) {
+bool generator::open_connection(stack& e, time_point now, uint64_t started_ns) {
     connection* c = e.connect(now, _opts.server_ip, _opts.server_port, _tcp);
     if (c == nullptr) {
         count_error(gen_error::no_port);
@@ -88,7 +97,7 @@ bool generator::open_connection(stack& e, time_point now) {
     ++_in_flight;
     ++_connecting;
     _states[c->slot()] = conn_state{.ph = phase::connecting, .queued = _states[c->slot()].queued,
-                                    .started_ns = _clock.now_ns(), .conn = c};
+                                    .started_ns = started_ns, .conn = c};
     return true;
 }
 
@@ -96,30 +105,49 @@ void generator::top_up(stack& e, time_point now) {
     if (!_running) return;
     bool opens_on_schedule = _interval_ns != 0 && _opts.workload == gen_workload::crr;
     if (!opens_on_schedule) {
-        while (_in_flight < _share.concurrency && _connecting < max_connecting && open_connection(e, now)) {
+        while (_in_flight < _share.concurrency && _connecting < max_connecting &&
+               open_connection(e, now, _clock.now_ns())) {
         }
     }
     if (_interval_ns != 0) run_schedule(e, now);
 }
 
-// Open loop: one start per interval that has begun; a start that finds no
-// room is not retried (it counts as overload), so the offered load stays.
+// Open loop: the backlog's starts first, oldest first, while there is
+// room; then one start per interval that has begun, into the backlog when
+// it finds no room (or something is waiting ahead of it), so the offered
+// load stays and every start is measured from its schedule.
 void generator::run_schedule(stack& e, time_point now) {
+    while (_backlog_count > 0 && start_scheduled(e, now, _backlog[_backlog_head])) {
+        _backlog_head = _backlog_head + 1 == _backlog.size() ? 0 : _backlog_head + 1;
+        --_backlog_count;
+        ++_total.late_starts;
+        if (_measuring) ++_measured.late_starts;
+    }
     uint64_t ns = _clock.now_ns();
     if (_next_start_ns == 0) _next_start_ns = ns;
     while (_next_start_ns <= ns) {
-        uint64_t slot = _next_start_ns;
+        uint64_t scheduled = _next_start_ns;
         _next_start_ns += _interval_ns;
-        if (_opts.workload == gen_workload::crr) {
-            if (_in_flight < _share.concurrency) {
-                open_connection(e, now);  // counts no_port when it fails
-                continue;
-            }
-        } else if (start_idle_request(slot)) {
+        if (_backlog_count == 0 && start_scheduled(e, now, scheduled)) continue;
+        if (_backlog_count == _backlog.size()) {
+            count_error(gen_error::overload);
             continue;
         }
-        count_error(gen_error::overload);
+        _backlog[(_backlog_head + _backlog_count) % _backlog.size()] = scheduled;
+        ++_backlog_count;
     }
+}
+
+// One scheduled start, if there is room: crr opens a connection (its
+// connect time counts from the schedule), rr starts a request on an idle
+// connection.
+bool generator::start_scheduled(stack& e, time_point now, uint64_t scheduled_ns) {
+    if (_opts.workload == gen_workload::crr) {
+        if (_in_flight >= _share.concurrency) return false;
+        open_connection(e, now, scheduled_ns);  // counts no_port when it fails
+        return true;
+    }
+    return start_idle_request(scheduled_ns);
 }
 
 bool generator::start_idle_request(uint64_t started_ns) {

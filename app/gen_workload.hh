@@ -6,10 +6,14 @@
 // Closed loop (rate 0): `concurrency` connections in flight; crr replaces
 // each one that ends, rr sends the next request as soon as the response is
 // complete. Open loop (a rate): crr opens a connection, rr starts a request
-// on an idle connection, at fixed intervals; an interval that finds the
-// `concurrency` limit reached (crr) or no idle connection (rr) counts as an
-// `overload` error, and request time is measured from the interval's start,
-// so a slow server cannot hide its queueing (no coordinated omission).
+// on an idle connection, at fixed intervals. An interval that finds the
+// `concurrency` limit reached (crr) or no idle connection (rr) waits in a
+// backlog of scheduled starts and goes, oldest first, as soon as there is
+// room, its time measured from when it was scheduled: a slow server's
+// queueing shows in the latencies (no coordinated omission, as wrk2
+// corrects it), and the late starts are counted. Only a start that finds
+// the backlog full (ten seconds of the rate, at most 2^20 starts) is
+// dropped, as an `overload` error.
 // The generator records connect time (connect() to on_open) and request
 // time (request started to response complete) in histograms, and counts
 // completions, bytes and errors while `measuring` (after the warm-up).
@@ -49,6 +53,7 @@ struct gen_counts {
     uint64_t connections = 0;  // crr: completed; rr: opened
     uint64_t requests = 0;     // responses completed
     uint64_t bytes = 0;        // stream: bytes accepted by send(), or received
+    uint64_t late_starts = 0;  // open loop: starts that waited in the backlog
     std::array<uint64_t, static_cast<std::size_t>(gen_error::count_)> errors{};
 
     uint64_t error_total() const {
@@ -105,8 +110,9 @@ private:
         connection* conn = nullptr;
     };
 
-    bool open_connection(stack& e, time_point now);
+    bool open_connection(stack& e, time_point now, uint64_t started_ns);
     void run_schedule(stack& e, time_point now);
+    bool start_scheduled(stack& e, time_point now, uint64_t scheduled_ns);
     bool start_idle_request(uint64_t started_ns);
     void make_idle(connection& c, conn_state& s);
     void start_request(connection& c, conn_state& s, uint64_t started_ns);
@@ -131,6 +137,10 @@ private:
     uint32_t _idle_head = 0, _idle_count = 0;
     uint64_t _interval_ns = 0;   // open loop: between two starts
     uint64_t _next_start_ns = 0;
+    // Open loop: scheduled starts that found no room yet, oldest first (a
+    // ring allocated once; a full one drops the start as overload).
+    std::vector<uint64_t> _backlog;
+    std::size_t _backlog_head = 0, _backlog_count = 0;
     histogram _connect_latency, _request_latency;
     gen_counts _total, _measured;
     uint32_t _in_flight = 0;

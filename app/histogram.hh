@@ -15,6 +15,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <ostream>
 
 namespace fptcp::app {
 
@@ -48,6 +50,24 @@ public:
     uint64_t max() const { return _count == 0 ? 0 : _max; }
     uint64_t min() const { return _count == 0 ? 0 : _min; }
     double mean() const { return _count == 0 ? 0 : static_cast<double>(_sum) / static_cast<double>(_count); }
+    // The standard deviation, over the buckets' midpoints (as HdrHistogram's
+    // getStdDeviation): for the summary.
+    double stdev() const {
+        if (_count == 0) return 0;
+        double m = mean(), squares = 0;
+        for (std::size_t i = 0; i < bucket_count; ++i) {
+            if (_counts[i] == 0) continue;
+            double d = static_cast<double>(std::clamp(midpoint_of(i), min(), max())) - m;
+            squares += d * d * static_cast<double>(_counts[i]);
+        }
+        return std::sqrt(squares / static_cast<double>(_count));
+    }
+    // How many recorded values fall in the buckets up to value's.
+    uint64_t count_at_or_below(uint64_t value) const {
+        uint64_t n = 0;
+        for (std::size_t i = 0; i <= index_of(value); ++i) n += _counts[i];
+        return n;
+    }
 
     // The value below or at which `p` percent of the recorded values lie
     // (nearest rank: the ceil(p/100 * count)-th smallest), as the midpoint of
@@ -90,5 +110,40 @@ private:
     uint64_t _min = UINT64_MAX;
     uint64_t _sum = 0;
 };
+
+// HdrHistogram's percentile distribution (outputPercentileDistribution, as
+// wrk2 -U and hdr tools print and read it), values divided by `unit_ns`
+// (1e6: milliseconds): one line per percentile step, the steps halving the
+// distance to 100 % five ticks at a time, then the mean, deviation, max
+// and count.
+inline void write_percentile_distribution(std::ostream& out, const histogram& h, double unit_ns) {
+    constexpr int ticks_per_half_distance = 5;
+    char line[128];
+    std::snprintf(line, sizeof(line), "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    out << line;
+    auto value = [unit_ns](uint64_t ns) { return static_cast<double>(ns) / unit_ns; };
+    double p = 0;
+    while (h.count() > 0) {
+        uint64_t v = h.percentile(p);
+        uint64_t total = h.count_at_or_below(v);
+        if (total >= h.count() || p >= 100) {
+            std::snprintf(line, sizeof(line), "%12.3f %14.12f %10lu %14s\n", value(h.max()), 1.0, h.count(), "inf");
+            out << line;
+            break;
+        }
+        std::snprintf(line, sizeof(line), "%12.3f %14.12f %10lu %14.2f\n", value(v), p / 100, total, 1 / (1 - p / 100));
+        out << line;
+        double halvings = std::floor(std::log2(100 / (100 - p)));
+        p += 100 / (ticks_per_half_distance * std::exp2(halvings + 1));
+    }
+    std::snprintf(line, sizeof(line), "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", value(static_cast<uint64_t>(h.mean())),
+                  h.stdev() / unit_ns);
+    out << line;
+    std::snprintf(line, sizeof(line), "#[Max     = %12.3f, Total count    = %12lu]\n", value(h.max()), h.count());
+    out << line;
+    std::snprintf(line, sizeof(line), "#[Buckets = %12zu, SubBuckets     = %12lu]\n",
+                  histogram::bucket_count / histogram::sub_count, histogram::sub_count);
+    out << line;
+}
 
 }  // namespace fptcp::app

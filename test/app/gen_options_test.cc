@@ -105,6 +105,40 @@ TEST(GenOptions, LoadShapeOptions) {
     EXPECT_EQ(error_of(required({"--workload", "syn-flood", "--lcores", "2"})), "--lcores: syn-flood runs on one lcore");
 }
 
+// Numbers take their unit's suffixes: counts and rates k/M/G (x1000),
+// durations s/m/h, sizes k/M/G (x1024).
+TEST(GenOptions, UnitSuffixes) {
+    gen_parse_outcome out = parse(required({"--rate", "100k", "--concurrency", "2k", "--duration", "2m", "--warmup",
+                                            "5s", "--request-size", "64k", "--response-size", "1M", "--msl", "1h"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->rate, 100'000u);
+    EXPECT_EQ(out.options->concurrency, 2'000u);
+    EXPECT_EQ(out.options->duration_s, 120u);
+    EXPECT_EQ(out.options->warmup_s, 5u);
+    EXPECT_EQ(out.options->request_size, 65'536u);
+    EXPECT_EQ(out.options->response_size, 1'048'576u);
+    EXPECT_EQ(out.options->msl_s, 3600u);
+    EXPECT_EQ(parse(required({"--rate", "2M"})).options->rate, 2'000'000u);
+    for (const char* bad : {"10x", "k", "1kk", "1.5k", "-1k", "10 s"}) {
+        EXPECT_FALSE(parse(required({"--rate", bad})).options) << bad;
+    }
+    EXPECT_EQ(error_of(required({"--duration", "2d"})), "--duration: '2d' is not a number of seconds (1-31536000)");
+    EXPECT_EQ(error_of(required({"--rate", "5G"})), "--rate: '5G' is not a rate per second (0-4294967296)");
+}
+
+TEST(GenOptions, PathAndHeaders) {
+    gen_parse_outcome out =
+        parse(required({"--http", "--path", "/index.html?a=1", "--header", "X-Test: 1", "--header", "Accept: */*"}));
+    ASSERT_TRUE(out.options) << out.error;
+    EXPECT_EQ(out.options->path, "/index.html?a=1");
+    EXPECT_EQ(out.options->headers, (std::vector<std::string>{"X-Test: 1", "Accept: */*"}));
+    EXPECT_EQ(error_of(required({"--path", "index.html"})),
+              "--path: 'index.html' is not an origin-form path (RFC 9112 3.2.1: starts with /, no spaces)");
+    EXPECT_EQ(error_of(required({"--header", "NoColon"})),
+              "--header: 'NoColon' is not a header line \"Name: value\" (RFC 9110 5)");
+    EXPECT_FALSE(parse(required({"--header", "Bad Name: x"})).options);
+}
+
 TEST(GenOptions, LogLevel) {
     EXPECT_EQ(parse(required({"--log-level", "info"})).options->log_level, log_level::info);
     EXPECT_EQ(parse(required()).options->log_level, log_level::notice);
@@ -196,7 +230,7 @@ TEST(GenOptions, UsageListsEveryOption) {
     for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
                           "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
                           "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet",
-                          "--log-level", "--eal",
+                          "--log-level", "--eal", "--hdr-log", "--path", "--header",
                           "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }

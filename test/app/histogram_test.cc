@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <vector>
 
 namespace fptcp::app {
@@ -119,6 +120,52 @@ TEST(Histogram, ResetForgetsEverything) {
     EXPECT_EQ(h->max(), 0u);
     h->record(200);
     EXPECT_EQ(h->percentile(50), 200u);
+}
+
+TEST(Histogram, MeanMinAndDeviationOfAUniformRange) {
+    auto h = std::make_unique<histogram>();
+    for (uint64_t v = 1; v <= 100; ++v) h->record(v);  // exact buckets below 128
+    EXPECT_EQ(h->min(), 1u);
+    EXPECT_DOUBLE_EQ(h->mean(), 50.5);
+    EXPECT_NEAR(h->stdev(), 28.866, 0.001);  // sqrt((100^2 - 1) / 12)
+}
+
+// HdrHistogram's text form: a header, lines with rising values and
+// percentiles whose counts reach the total on the last ("inf") line, then
+// the mean, deviation, max and count, in the unit asked for (ms here).
+TEST(Histogram, PercentileDistributionAsHdrHistogramPrintsIt) {
+    auto h = std::make_unique<histogram>();
+    for (uint64_t i = 1; i <= 10000; ++i) h->record(i * 1000);  // 1 us .. 10 ms
+    std::ostringstream out;
+    write_percentile_distribution(out, *h, 1e6);
+    std::istringstream in(out.str());
+    std::string line;
+    std::getline(in, line);
+    EXPECT_NE(line.find("Value"), std::string::npos);
+    EXPECT_NE(line.find("1/(1-Percentile)"), std::string::npos);
+    double last_value = -1, last_percentile = -1;
+    uint64_t last_total = 0;
+    int rows = 0;
+    while (std::getline(in, line) && !line.starts_with("#")) {
+        if (line.empty()) continue;
+        std::istringstream fields(line);
+        double value, percentile;
+        uint64_t total;
+        std::string inverse;
+        fields >> value >> percentile >> total >> inverse;
+        EXPECT_GE(value, last_value) << line;
+        EXPECT_GT(percentile, last_percentile) << line;
+        EXPECT_GE(total, last_total) << line;
+        last_value = value, last_percentile = percentile, last_total = total;
+        ++rows;
+        if (inverse == "inf") break;
+    }
+    EXPECT_EQ(last_percentile, 1.0);
+    EXPECT_EQ(last_total, 10000u);
+    EXPECT_NEAR(last_value, 10.0, 0.05);
+    EXPECT_GT(rows, 30);  // five ticks per halving of the distance to 100 %, until the top bucket
+    EXPECT_NE(out.str().find("#[Mean    =        5.00"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("Total count    =        10000]"), std::string::npos);
 }
 
 }  // namespace

@@ -960,6 +960,58 @@ def memif_pair(ctx):
             check(ctx.counter(s, "connections_opened") == 3, f"expected 3 connections over memif: {s}")
 
 
+@case("gen_against_server", timeout=180)
+def gen_against_server(ctx):
+    """fptcp-gen against fptcp-server over memif, as a benchmarker runs it:
+    crr --http with --path and --header, --json and --hdr-log: the JSON has
+    the warm-up second marked in its per-second series and min, mean and
+    deviation beside the percentiles; the HdrHistogram text ends at the
+    count. Then rr on one connection offered far more than it can carry
+    (open loop): the starts that wait are counted, and measured from their
+    schedule (coordinated omission corrected)."""
+    if ctx.standin or not ctx.gen_path:
+        raise Skip("fptcp-gen against fptcp-server")
+    sock = ctx.path("gen.sock")
+    with netns.reserved_n() as n:
+        ip_srv, ip_gen = f"10.74.{n}.2", f"10.74.{n}.1"
+        cmd = ctx.server_cmd + ctx.server_args(f"memif:{sock},role=server", f"{ip_srv}/24", "http")
+        with Server(cmd, name="server(memif)", log=ctx.log) as srv:
+            time.sleep(2)
+            check(srv.alive(), f"server on memif exited: {srv.stderr[-500:]}")
+
+            def gen(name, *args):
+                out, hdr = ctx.path(f"{name}.json"), ctx.path(f"{name}.hlog")
+                res = subprocess.run([ctx.gen_path, "--port", f"memif:{sock},role=client", "--ip", f"{ip_gen}/24",
+                                      "--connect", f"{ip_srv}:{HTTP_PORT}", "--http", "--warmup", "1s",
+                                      "--duration", "2s", "--quiet", "--json", out, "--hdr-log", hdr, *args],
+                                     capture_output=True, timeout=120)
+                check(res.returncode == 0, f"fptcp-gen {name}: exit {res.returncode}: {res.stderr.decode()[-600:]}")
+                with open(out) as f, open(hdr) as h:
+                    return json.load(f), h.read()
+
+            r, hdr = gen("crr", "--workload", "crr", "--concurrency", "8", "--path", "/x?y=1",
+                         "--header", "X-Bench: fptcp")
+            series = r["per_second"]
+            check(len(series) >= 3 and series[0]["warmup"] and not any(s["warmup"] for s in series[1:]),
+                  f"per-second series: {series}")
+            lat = r["request_latency"]
+            check(r["requests"] > 100 and 0 < lat["min_ns"] <= lat["mean_ns"] <= lat["max_ns"] and lat["stdev_ns"] > 0,
+                  f"crr: {r['requests']} requests, latency {lat}")
+            crr_requests = r["requests"]
+            last = [l for l in hdr.splitlines() if l.strip() and not l.startswith("#")][-1].split()
+            check(last[1] == "1.000000000000" and int(last[2]) == lat["count"] and last[3] == "inf",
+                  f"--hdr-log's last line {last}, want percentile 1 and count {lat['count']}")
+            r, _ = gen("rr-open", "--workload", "rr", "--concurrency", "1", "--rate", "1M")
+            lat = r["request_latency"]
+            # One request takes tens of microseconds; measured from their
+            # schedule, the waiting ones take the queue's length: far more.
+            check(r["late_starts"] > 0 and lat["p50_ns"] > 1_000_000,
+                  f"open loop past capacity: late_starts {r['late_starts']}, latency {lat}")
+            ctx.note(f"crr {crr_requests} requests; open loop: {r['late_starts']} late starts, "
+                     f"p50 {lat['p50_ns'] / 1e3:.0f} us from the schedule")
+            srv.checked_stop()
+
+
 # -- af_packet: every frame fptcp sends reaches the wire ---------------------------
 @case("af_packet_no_gap", timeout=300, needs=("nft", "nstat"))
 def af_packet_no_gap(ctx):
