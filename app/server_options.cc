@@ -433,6 +433,7 @@ constexpr std::array tcp_options{
     FPTCP_TCP_INT("rto_max_ms", rto_max, max_ms, "a number of milliseconds", std::chrono::milliseconds(v.number)),
     FPTCP_TCP_INT("syn_retries", syn_retries, 255, "a count", narrow<uint8_t>(v.number)),
     FPTCP_TCP_INT("synack_retries", synack_retries, 255, "a count", narrow<uint8_t>(v.number)),
+    FPTCP_TCP_INT("r1_retransmits", r1_retransmits, 255, "a count", narrow<uint8_t>(v.number)),
     FPTCP_TCP_INT("max_retransmits", max_retransmits, 255, "a count", narrow<uint8_t>(v.number)),
     FPTCP_TCP_INT("delayed_ack_ms", delayed_ack, max_ms, "a number of milliseconds",
                   std::chrono::milliseconds(v.number)),
@@ -443,6 +444,7 @@ constexpr std::array tcp_options{
     FPTCP_TCP_INT("keepalive_probes", keepalive_probes, 255, "a count", narrow<uint8_t>(v.number)),
     FPTCP_TCP_INT("fin_wait_2_timeout_s", fin_wait_2_timeout, max_s, "a number of seconds",
                   std::chrono::seconds(v.number)),
+    FPTCP_TCP_INT("syn_backlog", syn_backlog, u32_max, "a count", narrow<uint32_t>(v.number)),
     FPTCP_TCP_INT("challenge_ack_limit", challenge_ack_limit, u16_max, "a count", narrow<uint16_t>(v.number)),
 };
 

@@ -63,6 +63,7 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.rto_max, b.rto_max);
     EXPECT_EQ(a.syn_retries, b.syn_retries);
     EXPECT_EQ(a.synack_retries, b.synack_retries);
+    EXPECT_EQ(a.r1_retransmits, b.r1_retransmits);
     EXPECT_EQ(a.max_retransmits, b.max_retransmits);
     EXPECT_EQ(a.delayed_ack, b.delayed_ack);
     EXPECT_EQ(a.keepalive, b.keepalive);
@@ -70,6 +71,7 @@ void expect_same_tcp(const tcp_config& a, const tcp_config& b) {
     EXPECT_EQ(a.keepalive_interval, b.keepalive_interval);
     EXPECT_EQ(a.keepalive_probes, b.keepalive_probes);
     EXPECT_EQ(a.fin_wait_2_timeout, b.fin_wait_2_timeout);
+    EXPECT_EQ(a.syn_backlog, b.syn_backlog);
     EXPECT_EQ(a.challenge_ack_limit, b.challenge_ack_limit);
 }
 
@@ -447,6 +449,7 @@ rto_min_ms = 100
 rto_max_ms = 30000
 syn_retries = 3
 synack_retries = 2
+r1_retransmits = 2
 max_retransmits = 7
 delayed_ack_ms = 0
 keepalive = true
@@ -454,6 +457,7 @@ keepalive_idle_s = 60
 keepalive_interval_s = 10
 keepalive_probes = 3
 fin_wait_2_timeout_s = 20
+syn_backlog = 128
 challenge_ack_limit = 100
 )");
     server_options o = parse_ok({"--config", f.path()});
@@ -498,6 +502,7 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.tcp.rto_max, 30000ms);
     EXPECT_EQ(o.tcp.syn_retries, 3);
     EXPECT_EQ(o.tcp.synack_retries, 2);
+    EXPECT_EQ(o.tcp.r1_retransmits, 2);
     EXPECT_EQ(o.tcp.max_retransmits, 7);
     EXPECT_EQ(o.tcp.delayed_ack, 0ms);
     EXPECT_TRUE(o.tcp.keepalive);
@@ -505,8 +510,15 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.tcp.keepalive_interval, 10s);
     EXPECT_EQ(o.tcp.keepalive_probes, 3);
     EXPECT_EQ(o.tcp.fin_wait_2_timeout, 20s);
+    EXPECT_EQ(o.tcp.syn_backlog, 128u);
     EXPECT_EQ(o.tcp.challenge_ack_limit, 100);
 }
+
+// Every tcp_config field has a [tcp] key (msl's is the top-level msl), each
+// set above: a field added to tcp_config changes its size and fails here
+// until the configuration file can set it too.
+static_assert(sizeof(tcp_config) == 120, "a new tcp_config field needs a [tcp] key (app/server_options.cc, "
+                                          "config/default-tap.toml, config/README.md) and a line above");
 
 TEST(ServerConfig, AnEmptyFileKeepsTheDefaults) {
     temp_file f("# nothing\n");
