@@ -413,6 +413,8 @@ runtime_settings runtime_settings_of(const app::gen_options& opts) {
              : opts.lcores == 1 ? std::to_string(cpu)
                                 : std::to_string(cpu) + "-" + std::to_string(cpu + opts.lcores - 1);
     r.eal = opts.eal;
+    r.mtu = opts.mtu;
+    if (opts.mtu != 0) r.stack.tcp.mss = static_cast<uint16_t>(opts.mtu - 40);
     return r;
 }
 

@@ -160,6 +160,7 @@ runtime_settings runtime_settings_of(const app::server_options& opts) {
     r.stack.prefix = opts.prefix;
     r.stack.gateway = opts.gateway;
     r.stack.max_connections = opts.max_connections;
+    r.mtu = opts.mtu;
     r.stack.tcp = opts.tcp;
     r.stack.fault = opts.fault;
     return r;

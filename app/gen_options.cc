@@ -259,6 +259,8 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
         if (integer(0, max_size, "a size in bytes", unit::bytes)) o.response_size = static_cast<uint32_t>(n);
     } else if (name == "msl") {
         if (integer(1, max_msl_s, "a number of seconds", unit::seconds)) o.msl_s = static_cast<uint32_t>(n);
+    } else if (name == "mtu") {
+        if (integer(576, 9000, "an MTU in bytes")) o.mtu = static_cast<uint16_t>(n);
     } else if (name == "cpu") {
         if (integer(0, max_cpu, "a CPU number")) o.cpu = static_cast<int>(n);
     } else {
@@ -349,6 +351,7 @@ std::string gen_usage() {
            "  --hdr-log FILE         write the request latencies (ms) as HdrHistogram's percentile distribution\n"
            "                         (wrk2 -U's text)\n"
            "  --quiet                no live line per second\n"
+           "  --mtu BYTES            the port's MTU, 576-9000 (jumbo frames; our MSS is MTU - 40) (default: the port's)\n"
            "  --log-level LEVEL      error | warning | notice | info | debug: fptcp's log on stderr (default notice)\n"
            "  --eal \"ARGS\"           extra EAL arguments for experts\n"
            "  --help\n"

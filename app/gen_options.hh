@@ -52,6 +52,7 @@ struct gen_options {
     std::string path = "/";      // http: the request target
     std::vector<std::string> headers;  // http: extra header lines ("Name: value"), in order
     uint32_t msl_s = 30;         // our TIME_WAIT lasts 2*MSL (the side that closes first holds it)
+    uint16_t mtu = 0;            // 0: the port's own (1500); else set, our MSS MTU - 40
     int cpu = -1;                // EAL lcore / CPU; -1: 1 when the machine has two CPUs, else 0
     std::string json;            // empty: no JSON file
     std::string hdr_log;         // empty: none; else the request latencies as HdrHistogram's percentile text

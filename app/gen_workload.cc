@@ -69,6 +69,7 @@ generator::generator(const gen_options& opts, generator_share share, uint32_t ma
       _interval_ns(share.rate > 0 ? static_cast<uint64_t>(1e9 / share.rate) : 0),
       _backlog(share.rate > 0 ? backlog_capacity(share) : 0) {
     _tcp.msl = std::chrono::seconds(opts.msl_s);
+    if (opts.mtu != 0) _tcp.mss = static_cast<uint16_t>(opts.mtu - 40);
 }
 
 void generator::start_measuring() {

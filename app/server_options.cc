@@ -325,6 +325,12 @@ constexpr std::array top_options{
                    }),
     text_option("cpus", "LIST", "CPUs to run on, one lcore each, e.g. 2-5,8 (default: 0..N-1 of --lcores)",
                 apply_cpus),
+    integer_option("mtu", "BYTES", "the port's MTU, 576-9000 (jumbo frames); [tcp] mss follows unless set "
+                   "(default 0: the port's own, 1500)", 0, 9000, "an MTU in bytes",
+                   [](server_options& o, const option_value& v) {
+                       o.mtu = narrow<uint16_t>(v.number);
+                       return std::string{};
+                   }),
     integer_option("msl", "SECONDS", "MSL; TIME_WAIT lasts 2*MSL (default 30)", 1, max_msl_s,
                    "a number of seconds",
                    [](server_options& o, const option_value& v) {
@@ -771,6 +777,9 @@ parse_outcome parse_server_options(int argc, const char* const* argv) {
         }
         if (std::string problem = check_combination(o, config_path); !problem.empty()) return failure(problem);
         if (!o.cpus.empty()) o.lcores = static_cast<uint16_t>(cpu_count(o.cpus));
+        // The MSS follows the MTU (less IPv4 and TCP headers) unless [tcp]
+        // mss says otherwise than its default.
+        if (o.mtu != 0 && o.tcp.mss == tcp_config{}.mss) o.tcp.mss = static_cast<uint16_t>(o.mtu - 40);
         parse_outcome out;
         out.options = std::move(o);
         return out;

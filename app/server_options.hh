@@ -39,6 +39,7 @@ struct server_options {
     bool lcores_given = false;  // --lcores or `lcores` was set (it must then agree with cpus)
     std::string cpus;           // --cpus LIST ("2-5,8"): the CPUs, one lcore each; lcores follows
     uint32_t max_connections = 65536;  // connection table size per lcore
+    uint16_t mtu = 0;                  // 0: the port's own (1500); else set, and [tcp] mss follows (MTU - 40)
     std::string pcap;                  // empty: no capture
     uint32_t duration_s = 0;           // 0: until SIGINT / SIGTERM
     std::string stats_json;            // empty: no JSON at exit

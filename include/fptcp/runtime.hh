@@ -33,6 +33,10 @@ struct runtime_settings {
     bool allow_hugepages = true;  // false forces --no-huge (also without free hugepages)
     uint32_t memory_mb = 512;     // EAL memory without hugepages
     uint32_t mbufs = 8191;        // the port's mbuf pool
+    // The port's MTU, up to 9000 (jumbo frames): 0 keeps the port's own
+    // (1500). The mbufs, memif's and af_packet's buffers are sized for it;
+    // stack.tcp.mss must fit it (at most MTU - 40).
+    uint16_t mtu = 0;
     // tap: the kernel side's address and prefix (host order), set and the
     // interface brought up when given.
     std::optional<uint32_t> kernel_ip;

@@ -51,6 +51,9 @@ std::string runtime::check(const runtime_settings& s) {
     if (!cpus) return "cpus: " + error;
     if (cpus->size() > 1 && !s.pcap.empty()) return "pcap: capturing needs one lcore";
     if (std::string problem = port::check_passthrough(s.eal); !problem.empty()) return "eal: " + problem;
+    if (s.mtu != 0 && (s.mtu < 576 || s.mtu > port::max_mtu)) {
+        return "mtu: " + std::to_string(s.mtu) + " is outside 576-" + std::to_string(port::max_mtu);
+    }
     if (s.kernel_ip && s.kernel_prefix > 32) return "kernel_prefix: above 32";
     return {};
 }
@@ -68,6 +71,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
     eal.passthrough = settings.eal;
     eal.allow_hugepages = settings.allow_hugepages;
     eal.memory_mb = settings.memory_mb;
+    eal.mtu = settings.mtu;
     if (error = port::start_eal(eal, program_name); !error.empty()) return nullptr;
 
     auto i = std::make_unique<impl>();  // from here, its destructor stops the EAL
@@ -75,7 +79,7 @@ std::unique_ptr<runtime> runtime::start(const runtime_settings& settings, const 
     i->lcores = lcores;
     i->port_is_af_packet = spec->type == port::port_spec::kind::af_packet;
     i->published = std::vector<published_stats>(lcores);
-    port::port_settings ps{.rx_queues = lcores, .tx_queues = lcores, .mbufs = settings.mbufs};
+    port::port_settings ps{.rx_queues = lcores, .tx_queues = lcores, .mbufs = settings.mbufs, .mtu = settings.mtu};
     if (!(i->port = port::port::open(*spec, 0, ps, error))) return nullptr;
     if (i->port->tx_queues() < lcores) {
         error = "port " + settings.port + " offers " + std::to_string(i->port->tx_queues()) + " TX queues, " +

@@ -24,6 +24,12 @@ using tcp::tcp_events;
 // ---------------------------------------------------------------------------
 // Set-up
 
+namespace {
+
+constexpr uint32_t ipv4_tcp_headers = 40;  // IPv4 and TCP without options
+
+}  // namespace
+
 std::unique_ptr<engine> engine::create(port::port& p, const engine_settings& s, handler& h, std::string& error) {
     link_settings l{.mac = p.mac(), .mtu = p.mtu(), .pool = p.pool(), .tx_checksum_offload = p.tx_checksum_offload()};
     return create(&p, l, s, h, error);
@@ -47,6 +53,13 @@ std::unique_ptr<engine> engine::create(port::port* p, const link_settings& l, co
     if (s.source_ips == 0 || s.source_ips - 1 > ~s.ip || s.first_source_port == 0 || s.source_ports == 0 ||
         s.first_source_port + uint32_t{s.source_ports} > 65536) {
         error = "the source address or port range is empty or wraps";
+        return nullptr;
+    }
+    // RFC 9293 3.7.1: the MSS we announce must fit the link, or the peer's
+    // full segments would come in frames longer than the MTU.
+    if (uint32_t{s.tcp.mss} + ipv4_tcp_headers > l.mtu) {
+        error = "tcp mss " + std::to_string(s.tcp.mss) + " does not fit the link's MTU " + std::to_string(l.mtu) +
+                " (at most " + std::to_string(l.mtu - ipv4_tcp_headers) + "): raise the MTU (--mtu) or lower mss";
         return nullptr;
     }
     std::unique_ptr<engine> e(new engine(p, l, s, h));

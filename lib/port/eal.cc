@@ -206,7 +206,7 @@ std::vector<std::string> eal_arguments(const eal_settings& settings, const char*
     bool has_pci = false;
     for (unsigned i = 0; i < settings.ports.size(); ++i) {
         has_pci = has_pci || settings.ports[i].type == kind::pci;
-        auto port_args = eal_port_arguments(settings.ports[i], i, settings.queues);
+        auto port_args = eal_port_arguments(settings.ports[i], i, settings.queues, settings.mtu);
         args.insert(args.end(), port_args.begin(), port_args.end());
     }
     if (!has_pci) {

@@ -19,6 +19,7 @@ struct eal_settings {
     bool allow_hugepages = true;   // false forces --no-huge
     uint32_t memory_mb = 512;      // -m when running without hugepages
     uint16_t queues = 1;           // af_packet qpairs (other kinds size queues in port::open)
+    uint16_t mtu = 0;              // 0: 1500; else the virtual devices' buffers hold it
 };
 
 // True when some hugepage size has free pages

@@ -172,6 +172,16 @@ std::optional<uint32_t> kernel_interface_address(std::string_view ifname) {
     return ntohl(addr.sin_addr.s_addr);
 }
 
+std::string set_kernel_interface_mtu(std::string_view ifname, uint16_t mtu) {
+    scoped_socket sock;
+    ifreq req{};
+    std::string error;
+    if (sock.fd() < 0 || !make_request(ifname, req, error)) return error.empty() ? "no socket" : error;
+    req.ifr_mtu = mtu;
+    if (::ioctl(sock.fd(), SIOCSIFMTU, &req) != 0) return ioctl_error("SIOCSIFMTU", ifname);
+    return "";
+}
+
 bool kernel_interface_up(std::string_view ifname) {
     scoped_socket sock;
     ifreq req{};

@@ -26,6 +26,9 @@ std::optional<uint32_t> kernel_interface_address(std::string_view ifname);
 // Whether `ifname` exists and has IFF_UP (SIOCGIFFLAGS).
 bool kernel_interface_up(std::string_view ifname);
 
+// Sets the interface's MTU (SIOCSIFMTU); empty on success, else why not.
+std::string set_kernel_interface_mtu(std::string_view ifname, uint16_t mtu);
+
 // The frames the kernel has transmitted on `ifname` (its tx_packets, as
 // `ip -s link` shows them); nullopt when it does not exist.
 std::optional<uint64_t> kernel_interface_tx_packets(std::string_view ifname);

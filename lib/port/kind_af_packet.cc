@@ -1,5 +1,6 @@
 // af_packet:IFACE: a packet socket on a Linux interface (DPDK's
 // net_af_packet), a veth end for instance.
+#include <rte_ether.h>
 #include <net/if.h>
 
 #include "port/port_kind.hh"
@@ -16,11 +17,15 @@ std::string af_packet_ethdev_name(const port_spec&, unsigned index, unsigned) {
 // sockaddr_ll (~52 bytes) plus a 1514-byte frame with room to spare;
 // 4096-byte blocks (one page) hold two frames; 4096 frames per queue (8 MiB
 // per direction) absorb bursts larger than one 1024-entry descriptor ring.
+// For jumbo frames (an MTU above 1500), frames of jumbo_buffer (10 KiB),
+// two to a 20 KiB block, 1024 of them (10 MiB per direction).
 // framecnt * framesz must be a multiple of blocksz.
-std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t queues) {
+std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t queues, uint16_t mtu) {
+    std::string ring = mtu > RTE_ETHER_MTU ? ",blocksz=" + std::to_string(2 * jumbo_buffer) + ",framesz=" +
+                                                 std::to_string(jumbo_buffer) + ",framecnt=1024"
+                                           : ",blocksz=4096,framesz=2048,framecnt=4096";
     return {"--vdev", af_packet_ethdev_name(spec, index, 0) + ",iface=" + spec.name +
-                          ",qpairs=" + std::to_string(queues == 0 ? 1 : queues) +
-                          ",blocksz=4096,framesz=2048,framecnt=4096,qdisc_bypass=0"};
+                          ",qpairs=" + std::to_string(queues == 0 ? 1 : queues) + ring + ",qdisc_bypass=0"};
 }
 
 std::string privilege_problem(const port_spec&, uint64_t capabilities) {

@@ -2,6 +2,8 @@
 // this machine (DPDK's net_memif), e.g. fptcp-gen against fptcp-server.
 #include <filesystem>
 
+#include <rte_ether.h>
+
 #include "port/port_kind.hh"
 
 namespace fptcp::port {
@@ -52,11 +54,13 @@ std::string memif_ethdev_name(const port_spec&, unsigned index, unsigned) { retu
 // socket-abstract=no: the socket is the file the user named (22.11 defaults
 // to the abstract namespace). id=0 pairs the two ends; zero-copy=no keeps
 // copies into memif's own shared buffers, which works without hugepages;
-// bsize 2048 holds a 1514-byte frame.
-std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t) {
+// bsize 2048 holds a 1514-byte frame, and a buffer as large as an mbuf's
+// data room a jumbo one (both ends must agree on the MTU).
+std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t, uint16_t mtu) {
+    unsigned bsize = mtu > RTE_ETHER_MTU ? jumbo_buffer : 2048;
     return {"--vdev", memif_ethdev_name(spec, index, 0) + ",socket=" + spec.name + ",socket-abstract=no,id=0,role=" +
                           (spec.role == port_spec::memif_role::server ? "server" : "client") +
-                          ",zero-copy=no,bsize=2048,rsize=10"};
+                          ",zero-copy=no,bsize=" + std::to_string(bsize) + ",rsize=10"};
 }
 
 std::string target_problem(const port_spec& spec) {

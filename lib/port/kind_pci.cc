@@ -60,7 +60,7 @@ bool parse(std::string_view rest, port_spec& spec, std::string& error) {
     return true;
 }
 
-std::vector<std::string> eal_arguments(const port_spec& spec, unsigned, uint16_t) { return {"-a", spec.name}; }
+std::vector<std::string> eal_arguments(const port_spec& spec, unsigned, uint16_t, uint16_t) { return {"-a", spec.name}; }
 
 std::string pci_ethdev_name(const port_spec& spec, unsigned, unsigned) { return spec.name; }
 

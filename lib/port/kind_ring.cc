@@ -41,7 +41,7 @@ bool parse(std::string_view rest, port_spec& spec, std::string& error) {
     return true;
 }
 
-std::vector<std::string> eal_arguments(const port_spec&, unsigned, uint16_t) { return {}; }
+std::vector<std::string> eal_arguments(const port_spec&, unsigned, uint16_t, uint16_t) { return {}; }
 
 std::string ring_ethdev_name(const port_spec& spec, unsigned, unsigned ring_side) {
     return "net_ring_" + spec.name + "_" + std::to_string(ring_side);

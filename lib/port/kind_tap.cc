@@ -12,7 +12,7 @@ std::string tap_ethdev_name(const port_spec&, unsigned index, unsigned) { return
 
 // mac=fixed gives 02:64:74:61:70:<n>, the same on every run, so the kernel's
 // neighbour entry for fptcp stays valid across restarts.
-std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t) {
+std::vector<std::string> eal_arguments(const port_spec& spec, unsigned index, uint16_t, uint16_t) {
     return {"--vdev", tap_ethdev_name(spec, index, 0) + ",iface=" + spec.name + ",mac=fixed"};
 }
 

@@ -1,5 +1,7 @@
 #include "port/port.hh"
 
+#include <cerrno>
+
 #include "port/kernel_interface.hh"
 #include "port/port_kind.hh"
 
@@ -74,7 +76,8 @@ bool port::configure(const port_settings& settings, std::string& error) {
         error = "the device offers no RX or TX queue";
         return false;
     }
-    if (!configure_device(_rx_queues, _tx_queues, error) || !setup_queues(settings, error)) {
+    if (!configure_device(_rx_queues, _tx_queues, error) || !set_mtu(settings.mtu, error) ||
+        !setup_queues(settings, error)) {
         return false;
     }
     if (int ret = rte_eth_dev_start(_id); ret != 0) {
@@ -168,6 +171,37 @@ bool port::configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string&
     return true;
 }
 
+// rte_eth_dev_set_mtu, when one is asked for: the PMD sets its own limit
+// and, for tap, the kernel interface's MTU. Two PMDs of 22.11 cannot: memif
+// has no MTU of its own (its buffers, sized from the MTU in the vdev
+// arguments, are the limit) and refuses with ENOTSUP; af_packet reports a
+// 1518-byte maximum whatever its ring holds (sized for jumbo frames in the
+// vdev arguments too), so the ethdev layer refuses. For af_packet fptcp
+// sets the interface's MTU itself; for both the port then reports the MTU
+// asked for.
+bool port::set_mtu(uint16_t mtu, std::string& error) {
+    if (mtu == 0) return true;
+    if (_spec.type == kind::af_packet) {
+        error = set_kernel_interface_mtu(_spec.name, mtu);
+        _mtu = mtu;
+        return error.empty();
+    }
+    int ret = rte_eth_dev_set_mtu(_id, mtu);
+    if (ret == -ENOTSUP && _spec.type == kind::memif) {
+        _mtu = mtu;
+        return true;
+    }
+    if (ret != 0) {
+        error = "cannot set the MTU to " + std::to_string(mtu) + ": " + describe_rte_error(ret);
+        return false;
+    }
+    return true;
+}
+
+uint16_t mbuf_data_room(uint16_t mtu) {
+    return mtu > RTE_ETHER_MTU ? RTE_PKTMBUF_HEADROOM + jumbo_buffer : RTE_MBUF_DEFAULT_BUF_SIZE;
+}
+
 bool port::setup_queues(const port_settings& settings, std::string& error) {
     uint16_t rx_desc = settings.rx_ring;
     uint16_t tx_desc = settings.tx_ring;
@@ -177,7 +211,7 @@ bool port::setup_queues(const port_settings& settings, std::string& error) {
     }
     int socket = rte_eth_dev_socket_id(_id);
     std::string pool_name = "fptcp_mp_" + std::to_string(_id);
-    _pool = rte_pktmbuf_pool_create(pool_name.c_str(), settings.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    _pool = rte_pktmbuf_pool_create(pool_name.c_str(), settings.mbufs, 256, 0, mbuf_data_room(settings.mtu), socket);
     if (_pool == nullptr) {
         error = "cannot create a pool of " + std::to_string(settings.mbufs) + " mbufs: " + describe_rte_error(rte_errno) +
                 " (reserve hugepages or raise --memory; see docs/ports.md)";
@@ -243,6 +277,7 @@ uint16_t port::rx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rt
 uint16_t port::tx_burst(uint16_t queue, rte_mbuf** pkts, uint16_t n) { return rte_eth_tx_burst(_id, queue, pkts, n); }
 
 uint16_t port::mtu() const {
+    if (_mtu != 0) return _mtu;
     uint16_t mtu = RTE_ETHER_MTU;
     rte_eth_dev_get_mtu(_id, &mtu);  // leaves it as it was on failure
     return mtu;

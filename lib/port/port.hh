@@ -21,7 +21,17 @@ struct port_settings {
     uint16_t rx_queues = 1, tx_queues = 1;  // clamped to what the device offers
     uint32_t mbufs = 8191;                   // pool size; 2^n - 1 is optimal for rte_mempool
     uint16_t rx_ring = 1024, tx_ring = 1024; // descriptors, adjusted to the device's limits
+    uint16_t mtu = 0;                        // 0: the device's own (1500); else set, and mbufs sized for it
 };
+
+// The largest MTU fptcp sets (jumbo frames), and the buffer every layer
+// gives a jumbo frame: an mbuf's data (the engine parses single-segment
+// frames), a memif buffer, an af_packet ring frame (whose PMD wants its
+// whole frame to fit an mbuf).
+inline constexpr uint16_t max_mtu = 9000;
+inline constexpr uint16_t jumbo_buffer = 10240;
+// The mbuf data room (headroom included) for frames of `mtu`.
+uint16_t mbuf_data_room(uint16_t mtu);
 
 // Counters read from rte_eth_stats_get, and for af_packet from the kernel.
 struct port_counters {
@@ -90,6 +100,7 @@ private:
     port(const port_spec& spec, uint16_t id, std::string name);
     bool configure(const port_settings& settings, std::string& error);
     bool configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string& error);
+    bool set_mtu(uint16_t mtu, std::string& error);
     bool setup_queues(const port_settings& settings, std::string& error);
     void program_reta();
     uint64_t frames_the_kernel_did_not_send(uint64_t taken) const;
@@ -110,6 +121,7 @@ private:
     bool _rx_checksum = false;
     bool _tx_checksum = false;
     bool _rss = false;
+    uint16_t _mtu = 0;  // memif, af_packet: the MTU set for them (set_mtu)
 };
 
 }  // namespace fptcp::port

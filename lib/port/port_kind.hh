@@ -21,8 +21,9 @@ struct port_kind {
     std::string_view prefix;  // "tap" of "tap:NAME"
     // Fills `spec` from what follows "PREFIX:", or says in `error` what is wrong.
     bool (*parse)(std::string_view rest, port_spec& spec, std::string& error);
-    // The EAL arguments port number `index` adds: {"--vdev", ...}, {"-a", BDF} or none.
-    std::vector<std::string> (*eal_arguments)(const port_spec& spec, unsigned index, uint16_t queues);
+    // The EAL arguments port number `index` adds: {"--vdev", ...}, {"-a", BDF}
+    // or none; a virtual device's buffers hold frames of `mtu` (0: 1500).
+    std::vector<std::string> (*eal_arguments)(const port_spec& spec, unsigned index, uint16_t queues, uint16_t mtu);
     // The ethdev name port::open looks up (ring: that of side `ring_side`).
     std::string (*ethdev_name)(const port_spec& spec, unsigned index, unsigned ring_side);
     // Empty when a process with these effective capabilities may open it,

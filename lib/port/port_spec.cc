@@ -36,13 +36,13 @@ std::string to_string(const port_spec& spec) {
     return text;
 }
 
-std::string vdev_argument(const port_spec& spec, unsigned index, uint16_t queues) {
-    std::vector<std::string> args = eal_port_arguments(spec, index, queues);
+std::string vdev_argument(const port_spec& spec, unsigned index, uint16_t queues, uint16_t mtu) {
+    std::vector<std::string> args = eal_port_arguments(spec, index, queues, mtu);
     return args.size() == 2 && args[0] == "--vdev" ? args[1] : "";
 }
 
-std::vector<std::string> eal_port_arguments(const port_spec& spec, unsigned index, uint16_t queues) {
-    return kind_of(spec.type).eal_arguments(spec, index, queues);
+std::vector<std::string> eal_port_arguments(const port_spec& spec, unsigned index, uint16_t queues, uint16_t mtu) {
+    return kind_of(spec.type).eal_arguments(spec, index, queues, mtu);
 }
 
 std::string ethdev_name(const port_spec& spec, unsigned index, unsigned ring_side) {

@@ -48,10 +48,12 @@ std::string to_string(const port_spec& spec);
 // Empty for ring (created at port::open with rte_eth_from_rings) and pci
 // (not a virtual device; see eal_port_arguments). `queues` sets af_packet's
 // qpairs; the other kinds create their queues at configure time.
-std::string vdev_argument(const port_spec& spec, unsigned index, uint16_t queues = 1);
+std::string vdev_argument(const port_spec& spec, unsigned index, uint16_t queues = 1, uint16_t mtu = 0);
 
-// The EAL arguments this port adds: {"--vdev", ...}, {"-a", BDF} or nothing.
-std::vector<std::string> eal_port_arguments(const port_spec& spec, unsigned index, uint16_t queues = 1);
+// The EAL arguments this port adds: {"--vdev", ...}, {"-a", BDF} or nothing;
+// with an `mtu` (0: the default 1500), the virtual devices' buffers fit it.
+std::vector<std::string> eal_port_arguments(const port_spec& spec, unsigned index, uint16_t queues = 1,
+                                            uint16_t mtu = 0);
 
 // The ethdev name port::open looks up: "net_tap0", "net_af_packet1",
 // "net_memif2", the BDF for pci. For ring, the name of side `ring_side`

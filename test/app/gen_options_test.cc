@@ -230,7 +230,7 @@ TEST(GenOptions, UsageListsEveryOption) {
     for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
                           "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
                           "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet",
-                          "--log-level", "--eal", "--hdr-log", "--path", "--header",
+                          "--log-level", "--eal", "--hdr-log", "--path", "--header", "--mtu",
                           "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }

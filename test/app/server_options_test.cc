@@ -90,6 +90,7 @@ void expect_same(const server_options& a, const server_options& b) {
     EXPECT_EQ(a.keepalive_timeout_s, b.keepalive_timeout_s);
     EXPECT_EQ(a.lcores, b.lcores);
     EXPECT_EQ(a.cpus, b.cpus);
+    EXPECT_EQ(a.mtu, b.mtu);
     EXPECT_EQ(a.max_connections, b.max_connections);
     EXPECT_EQ(a.pcap, b.pcap);
     EXPECT_EQ(a.duration_s, b.duration_s);
@@ -174,6 +175,17 @@ TEST(ServerOptions, EveryOptionIsParsed) {
     EXPECT_EQ(o.header_timeout_s, 5u);
     EXPECT_EQ(o.keepalive_timeout_s, 0u);
     EXPECT_EQ(o.log_level, log_level::debug);
+}
+
+// --mtu sets the port's MTU and, unless [tcp] mss is set otherwise, the MSS.
+TEST(ServerOptions, MtuAndTheMssThatFollows) {
+    server_options o = parse_ok({"--mtu", "9000"});
+    EXPECT_EQ(o.mtu, 9000);
+    EXPECT_EQ(o.tcp.mss, 8960);
+    EXPECT_EQ(parse_ok({}).tcp.mss, 1460);
+    temp_file f("[tcp]\nmss = 4000\n");
+    EXPECT_EQ(parse_ok({"--mtu", "9000", "--config", f.path()}).tcp.mss, 4000);
+    EXPECT_EQ(parse({"--mtu", "9001"}).error, "--mtu: '9001' is not an MTU in bytes (0-9000)");
 }
 
 // --cpus names the CPUs, one lcore each, and sets the lcore count; with
@@ -382,8 +394,8 @@ TEST(ServerOptions, UsageListsEveryOptionOnOneLineWithItsDefault) {
                                   "(default 10; 0 = no limit)", "(default 75; 0 = no limit)"}) {
         EXPECT_NE(u.find(dflt), std::string::npos) << dflt;
     }
-    // Each option's line holds its help: 28 options, a title and a footer.
-    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 30);
+    // Each option's line holds its help: 29 options, a title and a footer.
+    EXPECT_EQ(std::count(u.begin(), u.end(), '\n'), 31);
 }
 
 TEST(Ipv4, ParsesAndFormatsDottedQuads) {
@@ -419,6 +431,7 @@ header_timeout = 7
 keepalive_timeout = 8
 lcores = 2
 cpus = "2-3"
+mtu = 4000
 msl = 5
 max_connections = 4096
 pcap = "run.pcapng"
@@ -474,6 +487,7 @@ challenge_ack_limit = 100
     EXPECT_EQ(o.keepalive_timeout_s, 8u);
     EXPECT_EQ(o.lcores, 2);
     EXPECT_EQ(o.cpus, "2-3");
+    EXPECT_EQ(o.mtu, 4000);
     EXPECT_EQ(o.max_connections, 4096u);
     EXPECT_EQ(o.pcap, "run.pcapng");
     EXPECT_EQ(o.duration_s, 9u);
