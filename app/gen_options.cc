@@ -22,6 +22,7 @@ constexpr uint64_t max_msl_s = 3600;
 constexpr uint64_t max_cpu = 127;  // RTE_MAX_LCORE - 1 of Debian 12's DPDK 22.11
 constexpr uint64_t max_lcores = 64;
 constexpr uint64_t max_rate = uint64_t{1} << 32;
+constexpr uint64_t max_pipeline = 1024;
 constexpr uint32_t max_source_ips = 1u << 16;
 
 std::string quoted(std::string_view text) {
@@ -259,6 +260,8 @@ std::string apply(gen_options& o, std::string_view name, std::string_view value)
         if (integer(0, max_size, "a size in bytes", unit::bytes)) o.response_size = static_cast<uint32_t>(n);
     } else if (name == "msl") {
         if (integer(1, max_msl_s, "a number of seconds", unit::seconds)) o.msl_s = static_cast<uint32_t>(n);
+    } else if (name == "pipeline") {
+        if (integer(1, max_pipeline, "a pipeline depth")) o.pipeline = static_cast<uint32_t>(n);
     } else if (name == "mtu") {
         if (integer(576, 9000, "an MTU in bytes")) o.mtu = static_cast<uint16_t>(n);
     } else if (name == "cpu") {
@@ -336,6 +339,8 @@ std::string gen_usage() {
            "                         --mode echo use the request size)\n"
            "  --http                 HTTP/1.1 GET requests (crr: with Connection: close); a response is complete\n"
            "                         when its header and Content-Length body arrived\n"
+           "  --pipeline N           rr, closed loop: N requests sent back to back on each connection, the next\n"
+           "                         N once all N responses are in (default 1)\n"
            "  --path /P              http: the request target (default /)\n"
            "  --header \"N: V\"        http: one more request header line (repeatable)\n"
            "  --source-ips A[-B]     source addresses: ours (ARP answered for each; default --ip's alone), or for\n"
@@ -413,6 +418,9 @@ gen_parse_outcome parse_gen_options(int argc, const char* const* argv) {
         return failure("--source-ips: must start at --ip's address (fptcp-gen's own)");
     }
     if (std::string problem = place_on_cpus(o); !problem.empty()) return failure(problem);
+    if (o.pipeline > 1 && (o.workload != gen_workload::rr || o.rate != 0)) {
+        return failure("--pipeline: rr in closed loop only (no --rate)");
+    }
     if (o.workload == gen_workload::syn_flood && o.lcores != 1) {
         return failure("--lcores: syn-flood runs on one lcore");
     }

@@ -49,6 +49,7 @@ struct gen_options {
     uint32_t request_size = 64;  // bytes per request (not --http)
     uint32_t response_size = 64; // bytes per response (not --http)
     bool http = false;           // HTTP/1.1 GET requests, Content-Length responses
+    uint32_t pipeline = 1;       // rr, closed loop: requests sent back to back per connection
     std::string path = "/";      // http: the request target
     std::vector<std::string> headers;  // http: extra header lines ("Name: value"), in order
     uint32_t msl_s = 30;         // our TIME_WAIT lasts 2*MSL (the side that closes first holds it)

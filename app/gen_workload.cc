@@ -28,6 +28,17 @@ std::string build_request(const gen_options& o) {
     return r;
 }
 
+// With --pipeline N, N requests go as one batch (RFC 9112 9.3.2: the server
+// answers them in order).
+std::string build_batch(const gen_options& o) {
+    std::string one = build_request(o);
+    if (o.workload == gen_workload::stream) return one;
+    std::string batch;
+    batch.reserve(one.size() * o.pipeline);
+    for (uint32_t i = 0; i < o.pipeline; ++i) batch += one;
+    return batch;
+}
+
 std::size_t find_nocase(std::string_view hay, std::string_view needle) {
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
@@ -63,7 +74,7 @@ generator::generator(const gen_options& opts, generator_share share, uint32_t ma
     : _opts(opts),
       _share(share),
       _clock(clock),
-      _request(build_request(opts)),
+      _request(build_batch(opts)),
       _states(max_connections),
       _idle(max_connections),
       _interval_ns(share.rate > 0 ? static_cast<uint64_t>(1e9 / share.rate) : 0),
@@ -210,12 +221,17 @@ void generator::on_open(connection& c) {
 
 void generator::start_request(connection& c, conn_state& s, uint64_t started_ns) {
     s.ph = phase::active;
-    s.header_done = false;
-    s.until_close = false;
-    s.expected = _opts.http ? 0 : _opts.response_size;
+    expect_response(s);
+    s.responses_left = _opts.pipeline;
     s.request_left = static_cast<uint32_t>(_request.size());
     s.started_ns = started_ns;
     push_request(c, s);
+}
+
+void generator::expect_response(conn_state& s) const {
+    s.header_done = false;
+    s.until_close = false;
+    s.expected = _opts.http ? 0 : _opts.response_size;
 }
 
 void generator::push_request(connection& c, conn_state& s) {
@@ -283,27 +299,43 @@ void generator::on_data(connection& c) {
         c.consume(c.readable_size());  // after the response: ignored
         return;
     }
-    if (_opts.http && !s.header_done) {
-        if (!read_http_header(c, s)) {
-            count_error(gen_error::bad_response);
-            s.ph = phase::failed;
-            c.abort();
+    // The responses in the buffer, one after another (several with --pipeline).
+    for (;;) {
+        if (_opts.http && !s.header_done) {
+            if (!read_http_header(c, s)) {
+                count_error(gen_error::bad_response);
+                s.ph = phase::failed;
+                c.abort();
+                return;
+            }
+            if (!s.header_done) return;
+        }
+        uint32_t available = c.readable_size();
+        uint32_t n = s.until_close ? available : static_cast<uint32_t>(std::min<uint64_t>(available, s.expected));
+        if (_opts.workload == gen_workload::crr) n = available;  // nothing else will follow
+        c.consume(n);
+        s.expected -= std::min<uint64_t>(s.expected, n);
+        if (s.until_close || s.expected != 0 || s.request_left != 0) return;
+        if (s.responses_left <= 1) {
+            response_complete(c, s);
             return;
         }
-        if (!s.header_done) return;
+        count_response(s);  // one of the batch; the next follows
+        --s.responses_left;
+        expect_response(s);
+        if (c.readable_size() == 0) return;
     }
-    uint32_t available = c.readable_size();
-    uint32_t n = s.until_close ? available : static_cast<uint32_t>(std::min<uint64_t>(available, s.expected));
-    if (_opts.workload == gen_workload::crr) n = available;  // nothing else will follow
-    c.consume(n);
-    s.expected -= std::min<uint64_t>(s.expected, n);
-    if (!s.until_close && s.expected == 0 && s.request_left == 0) response_complete(c, s);
 }
 
-void generator::response_complete(connection& c, conn_state& s) {
+// One response in: its time since its request (batch) started.
+void generator::count_response(const conn_state& s) {
     if (_measuring) _request_latency.record(_clock.now_ns() - s.started_ns);
     ++_total.requests;
     if (_measuring) ++_measured.requests;
+}
+
+void generator::response_complete(connection& c, conn_state& s) {
+    count_response(s);
     if (_opts.workload == gen_workload::rr) {
         if (_interval_ns != 0) {
             make_idle(c, s);

@@ -105,6 +105,7 @@ private:
         bool peer_closed = false;   // the peer's FIN came
         bool queued = false;        // in _idle (kept across reuse of the slot)
         uint32_t request_left = 0;  // request bytes not yet accepted by send()
+        uint32_t responses_left = 0;  // of the batch (--pipeline), this one included
         uint64_t expected = 0;      // response bytes (body, in http) still to come
         uint64_t started_ns = 0;    // connect() or the request's start
         connection* conn = nullptr;
@@ -119,6 +120,8 @@ private:
     void push_request(connection& c, conn_state& s);
     void push_stream(connection& c);
     void response_complete(connection& c, conn_state& s);
+    void count_response(const conn_state& s);
+    void expect_response(conn_state& s) const;
     // http: parses the header when complete; false on a bad response.
     bool read_http_header(connection& c, conn_state& s);
     void count_error(gen_error e);

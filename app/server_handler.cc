@@ -55,10 +55,10 @@ void server_handler::check_deadlines() {
     }
 }
 
-void server_handler::push(connection& c, conn_state& s) {
+void server_handler::push(connection& c, conn_state& s, bool more) {
     while (s.to_send > 0) {
         std::size_t chunk = static_cast<std::size_t>(std::min<uint64_t>(s.to_send, _body.size()));
-        uint32_t n = c.send(std::span(_body).first(chunk));
+        uint32_t n = c.send(std::span(_body).first(chunk), more);
         if (s.to_send != UINT64_MAX) s.to_send -= n;
         if (n < chunk) return;
     }

@@ -69,9 +69,9 @@ protected:
     server_handler(const server_options& opts, uint32_t max_connections);
 
     conn_state& state_of(const connection& c) { return _states[c.slot()]; }
-    // Queues as much of s.to_send (the body pattern) as fits; closes once all
-    // is queued when s.close_after says so.
-    void push(connection& c, conn_state& s);
+    // Queues as much of s.to_send (the body pattern) as fits, held for what
+    // follows when `more`; closes once all is queued when s.close_after says so.
+    void push(connection& c, conn_state& s, bool more = false);
     // A deadline `after` from now for `kind`, or none (after == 0).
     void set_deadline(conn_state& s, deadline_kind kind, std::chrono::seconds after);
     // The deadline of a connection passed (the mode says what that means).

@@ -114,11 +114,16 @@ private:
             const std::string& header = wants_close(data.substr(0, end)) ? _header_close : _header_keep_alive;
             if (c.send_space() < header.size()) return;  // on_writable comes back
             c.consume(static_cast<uint32_t>(end + 4));
-            c.send(bytes(header), _opts.response_size > 0);  // the body follows at once: one segment for both
+            // Pipelined requests (RFC 9112 9.3.2): while another whole one
+            // waits, the response is held (as MSG_MORE) to go out with the
+            // next, so Nagle never holds a small response for the client's
+            // delayed ACK.
+            bool more = data.substr(end + 4).find("\r\n\r\n") != std::string_view::npos;
+            c.send(bytes(header), more || _opts.response_size > 0);  // the body follows at once: one segment for both
             ++_counts.requests;
             s.close_after = &header == &_header_close;
             s.to_send = _opts.response_size;
-            push(c, s);
+            push(c, s, more);
         }
     }
 

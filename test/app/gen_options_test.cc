@@ -139,6 +139,17 @@ TEST(GenOptions, PathAndHeaders) {
     EXPECT_FALSE(parse(required({"--header", "Bad Name: x"})).options);
 }
 
+TEST(GenOptions, PipelineIsClosedLoopRrOnly) {
+    EXPECT_EQ(parse(required({"--workload", "rr", "--pipeline", "16"})).options->pipeline, 16u);
+    EXPECT_EQ(parse(required()).options->pipeline, 1u);
+    EXPECT_EQ(error_of(required({"--workload", "crr", "--pipeline", "2"})),
+              "--pipeline: rr in closed loop only (no --rate)");
+    EXPECT_EQ(error_of(required({"--workload", "rr", "--rate", "10", "--pipeline", "2"})),
+              "--pipeline: rr in closed loop only (no --rate)");
+    EXPECT_EQ(error_of(required({"--workload", "rr", "--pipeline", "0"})),
+              "--pipeline: '0' is not a pipeline depth (1-1024)");
+}
+
 TEST(GenOptions, LogLevel) {
     EXPECT_EQ(parse(required({"--log-level", "info"})).options->log_level, log_level::info);
     EXPECT_EQ(parse(required()).options->log_level, log_level::notice);
@@ -230,7 +241,7 @@ TEST(GenOptions, UsageListsEveryOption) {
     for (const char* o : {"--port", "--ip", "--gateway", "--connect", "--workload", "--direction", "--concurrency",
                           "--rate", "--duration", "--warmup", "--request-size", "--response-size", "--http",
                           "--source-ips", "--source-ports", "--lcores", "--msl", "--cpu", "--cpus", "--json", "--quiet",
-                          "--log-level", "--eal", "--hdr-log", "--path", "--header", "--mtu",
+                          "--log-level", "--eal", "--hdr-log", "--path", "--header", "--mtu", "--pipeline",
                           "--help"}) {
         EXPECT_NE(u.find(o), std::string::npos) << o;
     }

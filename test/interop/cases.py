@@ -966,9 +966,10 @@ def gen_against_server(ctx):
     crr --http with --path and --header, --json and --hdr-log: the JSON has
     the warm-up second marked in its per-second series and min, mean and
     deviation beside the percentiles; the HdrHistogram text ends at the
-    count. Then rr on one connection offered far more than it can carry
-    (open loop): the starts that wait are counted, and measured from their
-    schedule (coordinated omission corrected)."""
+    count. Then rr pipelined 8 deep, every response in and none held for a
+    delayed ACK. Then rr on one connection offered far more than it can
+    carry (open loop): the starts that wait are counted, and measured from
+    their schedule (coordinated omission corrected)."""
     if ctx.standin or not ctx.gen_path:
         raise Skip("fptcp-gen against fptcp-server")
     sock = ctx.path("gen.sock")
@@ -1001,6 +1002,12 @@ def gen_against_server(ctx):
             last = [l for l in hdr.splitlines() if l.strip() and not l.startswith("#")][-1].split()
             check(last[1] == "1.000000000000" and int(last[2]) == lat["count"] and last[3] == "inf",
                   f"--hdr-log's last line {last}, want percentile 1 and count {lat['count']}")
+            # Pipelined: 8 requests back to back per connection, every one
+            # answered, none held by Nagle for our delayed ACK (40 ms).
+            r, _ = gen("rr-pipelined", "--workload", "rr", "--concurrency", "2", "--pipeline", "8")
+            lat = r["request_latency"]
+            check(r["requests"] > 1000 and r["errors"]["total"] == 0 and lat["p50_ns"] < 20_000_000,
+                  f"rr --pipeline 8: {r['requests']} requests, errors {r['errors']}, latency {lat}")
             r, _ = gen("rr-open", "--workload", "rr", "--concurrency", "1", "--rate", "1M")
             lat = r["request_latency"]
             # One request takes tens of microseconds; measured from their
