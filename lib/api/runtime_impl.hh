@@ -65,7 +65,11 @@ public:
     lcore_load interval(uint64_t tsc, const stats& now, double seconds_per_cycle) {
         double elapsed = static_cast<double>(tsc - _interval_start);
         double seconds = elapsed * seconds_per_cycle;
-        auto rate = [seconds](uint64_t frames) { return static_cast<uint64_t>(static_cast<double>(frames) / seconds); };
+        // The first interval (the loop's first turn publishes at once) is too
+        // short for a rate: 0 rather than a number out of range.
+        auto rate = [seconds](uint64_t frames) {
+            return seconds < 1e-3 ? 0 : static_cast<uint64_t>(static_cast<double>(frames) / seconds);
+        };
         lcore_load l{.busy_percent = elapsed > 0 ? 100.0 * static_cast<double>(_busy_cycles) / elapsed : 0,
                      .rx_pps = rate(now[counter::rx_packets] - _rx),
                      .tx_pps = rate(now[counter::tx_packets] - _tx)};
