@@ -171,17 +171,16 @@ bool port::configure_device(uint16_t rx_queues, uint16_t tx_queues, std::string&
     return true;
 }
 
-// rte_eth_dev_set_mtu, when one is asked for: the PMD sets its own limit
-// and, for tap, the kernel interface's MTU. Two PMDs of 22.11 cannot: memif
-// has no MTU of its own (its buffers, sized from the MTU in the vdev
-// arguments, are the limit) and refuses with ENOTSUP; af_packet reports a
-// 1518-byte maximum whatever its ring holds (sized for jumbo frames in the
-// vdev arguments too), so the ethdev layer refuses. For af_packet fptcp
-// sets the interface's MTU itself; for both the port then reports the MTU
-// asked for.
+// The MTU, when one is asked for. A NIC's PMD sets it (rte_eth_dev_set_mtu).
+// The virtual ones of 22.11 cannot: tap and af_packet report a maximum frame
+// of 1518-1522 bytes whatever their buffers hold (sized for jumbo frames by
+// the mbuf pool and the vdev arguments), so the ethdev layer refuses, and
+// memif has no MTU of its own (its buffers are the limit) and refuses with
+// ENOTSUP. For the kernel-backed kinds fptcp sets the interface's MTU
+// itself (SIOCSIFMTU); for those and memif the port reports the MTU asked for.
 bool port::set_mtu(uint16_t mtu, std::string& error) {
     if (mtu == 0) return true;
-    if (_spec.type == kind::af_packet) {
+    if (kind_of(_spec.type).kernel_backed) {
         error = set_kernel_interface_mtu(_spec.name, mtu);
         _mtu = mtu;
         return error.empty();

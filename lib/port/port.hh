@@ -121,7 +121,7 @@ private:
     bool _rx_checksum = false;
     bool _tx_checksum = false;
     bool _rss = false;
-    uint16_t _mtu = 0;  // memif, af_packet: the MTU set for them (set_mtu)
+    uint16_t _mtu = 0;  // tap, af_packet, memif: the MTU set for them (set_mtu)
 };
 
 }  // namespace fptcp::port
